@@ -1,0 +1,22 @@
+"""readiness: sovereign AI readiness, a composite index toolkit.
+
+Methods follow the OECD/JRC Handbook on Constructing Composite Indicators (2008) and
+give the same numbers as the R package COINr for the same data and settings.
+
+>>> import readiness
+>>> ds = readiness.load_dataset()                # doctest: +SKIP
+>>> result = readiness.build(ds)                 # doctest: +SKIP
+>>> result.index_scores.head()                   # doctest: +SKIP
+"""
+
+__version__ = "0.1.0"
+
+from ._validation import InputError, MethodError, ReadinessError, ReadinessWarning, SpecError  # noqa: E402
+from .dataset import Dataset, load_dataset  # noqa: E402
+from .spec import Spec, read_settings  # noqa: E402
+from .pipeline import Result, build  # noqa: E402
+
+__all__ = [
+    "Dataset", "Spec", "Result", "load_dataset", "read_settings", "build",
+    "ReadinessError", "InputError", "SpecError", "MethodError", "ReadinessWarning",
+]

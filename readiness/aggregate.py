@@ -1,0 +1,191 @@
+"""Aggregation: combine children into their parent node, level by level.
+
+OECD/JRC Handbook (2008), section 6; matches COINr's ``Aggregate()`` with its
+``a_amean``, ``a_gmean``, ``a_hmean`` and ``a_genmean`` kernels.
+
+A kernel takes the children's scores ``x`` of shape (..., n_countries, n_children)
+and a weight matrix ``w`` of shape (..., n_children, n_parents) (column j holds the
+weights of parent j's children, zero elsewhere) and returns (..., n_countries,
+n_parents). Missing children are skipped and the weights renormalised over the
+children a country has, as COINr does; a country with no child gets NaN.
+Weights may carry leading replicate axes, so a whole block of weight draws is one
+matrix product.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._registry import Registry
+from ._validation import MethodError
+
+__all__ = ["AGGREGATIONS", "aggregate_level"]
+
+AGGREGATIONS = Registry("aggregation")
+
+
+def _present(x):
+    mask = ~np.isnan(x)
+    return mask, np.where(mask, x, 0.0)
+
+
+def _mean_of(term, mask, w):
+    """sum_i w_i term_i / sum_i w_i over present children; NaN where none is present."""
+    den = mask.astype(float) @ w
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (term @ w) / np.where(den > 0, den, np.nan)
+
+
+@AGGREGATIONS.register("arithmetic")
+def _arithmetic(x, w, **_):
+    """Weighted arithmetic mean sum(w x) / sum(w)."""
+    mask, xf = _present(x)
+    return _mean_of(xf, mask, w)
+
+
+@AGGREGATIONS.register("geometric")
+def _geometric(x, w, **_):
+    """Weighted geometric mean exp(sum(w log x) / sum(w)); needs x > 0."""
+    mask, xf = _present(x)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logs = np.where(mask, np.log(np.where(mask, xf, 1.0)), 0.0)
+    return np.exp(_mean_of(logs, mask, w))
+
+
+@AGGREGATIONS.register("harmonic")
+def _harmonic(x, w, **_):
+    """Weighted harmonic mean sum(w) / sum(w / x); needs x > 0."""
+    mask, xf = _present(x)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inv = np.where(mask, 1.0 / np.where(mask, xf, 1.0), 0.0)
+        return 1.0 / _mean_of(inv, mask, w)
+
+
+@AGGREGATIONS.register("generalised_mean")
+def _generalised_mean(x, w, *, p=0.5, **_):
+    """Weighted power mean (sum(w x^p) / sum(w))^(1/p); needs x > 0 for p <= 0."""
+    if p == 0:
+        return _geometric(x, w)
+    mask, xf = _present(x)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        powered = np.where(mask, np.power(np.where(mask, xf, 1.0), p), 0.0)
+        return np.power(_mean_of(powered, mask, w), 1.0 / p)
+
+
+NEEDS_POSITIVE = {"geometric", "harmonic"}
+
+
+def aggregate_level(x, w, *, method="arithmetic", p=0.5, nonpositive="error", children=None,
+                    level=None):
+    """Aggregate one level of the framework.
+
+    Parameters
+    ----------
+    x : ndarray of shape (..., n_countries, n_children)
+        The children's scores.
+    w : ndarray of shape (..., n_children, n_parents)
+        Weight matrix; column j holds parent j's children's weights, zero elsewhere.
+    method : str, default="arithmetic"
+        A name in :data:`AGGREGATIONS`.
+    p : float, default=0.5
+        The exponent of ``generalised_mean``.
+    nonpositive : {"error", "shift"}, default="error"
+        What a geometric or harmonic mean does with scores <= 0: raise a
+        :class:`MethodError` saying how to fix it, or shift every child column by
+        ``1 - min`` so that its minimum is 1 (the COIN Tool's practice).
+    children, level : optional
+        Names used in the error message.
+
+    Returns
+    -------
+    ndarray of shape (..., n_countries, n_parents)
+
+    Examples
+    --------
+    >>> x = np.array([[50.0, 100.0], [20.0, np.nan]])
+    >>> w = np.array([[1.0], [3.0]])
+    >>> aggregate_level(x, w)
+    array([[87.5],
+           [20. ]])
+    >>> aggregate_level(x, w, method="geometric").round(4)
+    array([[84.0896],
+           [20.    ]])
+    """
+    kernel = AGGREGATIONS.get(method)
+    x = np.asarray(x, dtype=float)
+    needs_positive = method in NEEDS_POSITIVE or (method == "generalised_mean" and p <= 0)
+    if needs_positive and np.any(x <= 0):
+        if nonpositive == "shift":
+            lo = np.nanmin(x, axis=-2, keepdims=True)
+            x = np.where(lo <= 0, x - lo + 1.0, x)
+        else:
+            bad = np.argwhere(x <= 0)[0]
+            name = children[bad[-1]] if children is not None else f"column {bad[-1]}"
+            where = f" at level {level}" if level is not None else ""
+            raise MethodError(
+                f"the {method} mean{where} needs positive scores, but {name} has the value "
+                f"{x[tuple(bad)]:g}; normalise to a positive range (e.g. normalisation_low = 1 "
+                "with minmax), set nonpositive = 'shift' to shift such columns, or use "
+                "the arithmetic mean"
+            )
+    return kernel(x, np.asarray(w, dtype=float), p=p)
+
+
+class TreePlan:
+    """The order in which a framework's levels are aggregated, as index arrays.
+
+    Nodes are numbered indicators first, then aggregates by level. For each level,
+    ``steps`` holds (level, parent positions, child positions, one-hot child -> parent
+    matrix), so the same plan serves one build or a block of replicates.
+    """
+
+    def __init__(self, dataset):
+        levels = dataset.levels
+        aggregates = sorted(dataset.structure.index, key=lambda c: (levels[c], list(dataset.structure.index).index(c)))
+        self.nodes = list(dataset.indicators.index) + aggregates
+        self.n_indicators = len(dataset.indicators)
+        pos = {c: i for i, c in enumerate(self.nodes)}
+        parent = dict(dataset.indicators["parent"])
+        parent.update({c: p for c, p in dataset.structure["parent"].items() if p})
+        self.parent_pos = np.array([pos[parent[c]] if c in parent else -1 for c in self.nodes])
+        self.levels = np.array([levels[c] for c in self.nodes])
+        self.steps = []
+        for level in sorted({levels[c] for c in aggregates}):
+            parents = np.array([pos[c] for c in aggregates if levels[c] == level])
+            children = np.flatnonzero(np.isin(self.parent_pos, parents))
+            onehot = (self.parent_pos[children][:, None] == parents[None, :]).astype(float)
+            self.steps.append((level, parents, children, onehot))
+
+
+def aggregate_tree(normalised, weights, plan, *, methods, p=0.5, nonpositive="error"):
+    """Aggregate normalised indicators up the whole tree.
+
+    Parameters
+    ----------
+    normalised : ndarray of shape (..., n_countries, n_indicators)
+    weights : ndarray of shape (..., n_nodes)
+        Raw node weights in ``plan.nodes`` order (leading axes: replicates).
+    plan : TreePlan
+    methods : dict
+        ``{level: method name}`` for every aggregated level.
+    p, nonpositive
+        As in :func:`aggregate_level`.
+
+    Returns
+    -------
+    ndarray of shape (..., n_countries, n_nodes)
+        Indicator scores followed by every aggregate's score.
+    """
+    x = np.asarray(normalised, dtype=float)
+    w = np.asarray(weights, dtype=float)
+    shape = x.shape[:-1] + (len(plan.nodes),)
+    scores = np.full(shape, np.nan)
+    scores[..., : plan.n_indicators] = x
+    for level, parents, children, onehot in plan.steps:
+        wmat = w[..., children][..., :, None] * onehot
+        names = [plan.nodes[c] for c in children]
+        scores[..., parents] = aggregate_level(
+            scores[..., children], wmat, method=methods[level], p=p, nonpositive=nonpositive,
+            children=names, level=level,
+        )
+    return scores

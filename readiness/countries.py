@@ -1,0 +1,92 @@
+"""Country names and codes: ISO 3166 alpha-2, alpha-3 and names (via pycountry).
+
+The World Bank uses two codes that are not ISO 3166: ``XKX`` (Kosovo) and ``CHI``
+(Channel Islands); both are known here.
+"""
+
+from __future__ import annotations
+
+import difflib
+import unicodedata
+from functools import lru_cache
+
+__all__ = ["to_iso3", "country_name", "suggest"]
+
+_EXTRA = {
+    "XKX": ("XK", "Kosovo"),
+    "CHI": ("", "Channel Islands"),
+}
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
+    return " ".join(text.casefold().replace(",", " ").replace(".", " ").split())
+
+
+@lru_cache(maxsize=1)
+def _table():
+    """{folded key: ISO3} and {ISO3: name} from pycountry plus the World Bank extras."""
+    import pycountry
+
+    keys, names = {}, {}
+    for c in pycountry.countries:
+        names[c.alpha_3] = getattr(c, "common_name", None) or c.name
+        for key in (c.alpha_3, c.alpha_2, c.name, getattr(c, "common_name", None),
+                    getattr(c, "official_name", None)):
+            if key:
+                keys.setdefault(_fold(key), c.alpha_3)
+    for iso3, (iso2, name) in _EXTRA.items():
+        names[iso3] = name
+        for key in (iso3, iso2, name):
+            if key:
+                keys[_fold(key)] = iso3
+    return keys, names
+
+
+def to_iso3(query, extra_names=None):
+    """Return the ISO3 code for an ISO2 code, ISO3 code or name, or None.
+
+    ``extra_names`` is an optional ``{ISO3: name}`` (e.g. a dataset's own names),
+    matched first.
+
+    Examples
+    --------
+    >>> to_iso3("KE"), to_iso3("ken"), to_iso3("Kenya"), to_iso3("Atlantis")
+    ('KEN', 'KEN', 'KEN', None)
+    """
+    if query is None:
+        return None
+    key = _fold(query)
+    if not key:
+        return None
+    if extra_names:
+        for iso3, name in extra_names.items():
+            if key in (_fold(iso3), _fold(name)):
+                return iso3
+    keys, _ = _table()
+    return keys.get(key)
+
+
+def country_name(iso3: str) -> str:
+    """The common English name of an ISO3 code (the code itself if unknown)."""
+    return _table()[1].get(iso3, iso3)
+
+
+def suggest(query, candidates: dict, n: int = 3) -> list[str]:
+    """Up to ``n`` "ISO3 Name" strings from ``candidates`` ({ISO3: name}) resembling ``query``."""
+    key = _fold(query)
+    folded = {}
+    for iso3, name in candidates.items():
+        folded[_fold(iso3)] = iso3
+        folded[_fold(name)] = iso3
+    hits = difflib.get_close_matches(key, list(folded), n=n * 2, cutoff=0.5)
+    if not hits:
+        # prefixes and substrings ("Keny", "Korea") often miss the ratio cut-off
+        hits = [k for k in folded if key and (k.startswith(key) or key in k)]
+    out = []
+    for h in hits:
+        iso3 = folded[h]
+        label = f"{iso3} {candidates[iso3]}"
+        if label not in out:
+            out.append(label)
+    return out[:n]

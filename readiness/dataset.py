@@ -1,0 +1,520 @@
+"""The Dataset: indicator values, the framework tree, countries and provenance.
+
+A Dataset is what a workbook, a folder of CSV files or the embedded default holds
+(the format is in ``docs/format.md``). It is immutable by convention: every method
+returns new objects. Tables are checked when the Dataset is made: every problem is
+collected and raised at once as an :class:`InputError` naming the sheet and cell.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ._validation import InputError, Problem, SpecError
+from .countries import to_iso3
+
+__all__ = ["Dataset", "load_dataset", "from_tables", "read_csv_folder", "DEFAULT"]
+
+DEFAULT = "default"
+
+INDICATOR_COLUMNS = [
+    "code", "name", "parent", "direction", "weight", "unit", "transform", "denominator",
+    "scale", "target", "goalpost_low", "goalpost_high", "source", "licence", "year",
+    "description",
+]
+REQUIRED = {
+    "Data": ["country"],
+    "Indicators": ["code", "parent", "direction", "weight"],
+    "Structure": ["code", "parent", "weight"],
+    "Countries": ["country"],
+}
+NUMERIC_INDICATOR_COLUMNS = ["direction", "weight", "scale", "target", "goalpost_low", "goalpost_high"]
+TRANSFORMS = ("none", "log", "log1p")
+SHEETS = ["Data", "Indicators", "Structure", "Countries", "Settings", "Sources", "Provenance", "Trade"]
+
+
+def _col_letter(j: int) -> str:
+    s = ""
+    j += 1
+    while j:
+        j, r = divmod(j - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
+def _cell(df: pd.DataFrame, row_pos: int, column: str) -> str:
+    """A1 reference of a body cell (header is row 1)."""
+    return f"{_col_letter(list(df.columns).index(column))}{row_pos + 2}"
+
+
+def _blank(v) -> bool:
+    return v is None or (isinstance(v, float) and np.isnan(v)) or (isinstance(v, str) and not v.strip())
+
+
+def _number(v):
+    """(float, ok): parse a cell as a number; blank is NaN."""
+    if _blank(v):
+        return np.nan, True
+    if isinstance(v, bool):
+        return np.nan, False
+    if isinstance(v, (int, float, np.integer, np.floating)):
+        return float(v), True
+    try:
+        return float(str(v).strip()), True
+    except ValueError:
+        return np.nan, False
+
+
+def _text(v) -> str:
+    if _blank(v):
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v).strip()
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Indicator values and everything that describes them.
+
+    Attributes
+    ----------
+    values : DataFrame
+        Countries (index ``country``, ISO3) x indicators (columns, codes), floats.
+    indicators : DataFrame
+        One row per indicator, indexed by code, in column order of ``values``.
+    structure : DataFrame
+        One row per aggregate node (indexed by code): ``name``, ``parent``, ``weight``.
+    countries : DataFrame
+        One row per country (indexed by ISO3): ``name``, ``region``, ``income_group``,
+        ``population``, ``gdp_per_capita`` and any further group or denominator columns.
+    sources, provenance, trade : DataFrame
+        Optional tables (may be empty).
+    settings : dict
+        The ``Settings`` sheet as ``{name: value}`` (empty if absent).
+    label : str
+        Where it came from (a path or "default").
+    version : str
+    """
+
+    values: pd.DataFrame
+    indicators: pd.DataFrame
+    structure: pd.DataFrame
+    countries: pd.DataFrame
+    sources: pd.DataFrame = field(default_factory=pd.DataFrame)
+    provenance: pd.DataFrame = field(default_factory=pd.DataFrame)
+    trade: pd.DataFrame = field(default_factory=pd.DataFrame)
+    settings: dict = field(default_factory=dict)
+    label: str = ""
+    version: str = ""
+
+    # -- the tree ---------------------------------------------------------------------
+    @property
+    def index_code(self) -> str:
+        """The code of the top node (the one without parent)."""
+        top = self.structure.index[self.structure["parent"] == ""]
+        return top[0]
+
+    @property
+    def levels(self) -> dict:
+        """{node code: level}: indicators are 1, a node is one above its highest child."""
+        levels = {code: 1 for code in self.indicators.index}
+        parents = dict(self.indicators["parent"])
+        parents.update({c: p for c, p in self.structure["parent"].items() if p})
+        changed = True
+        for code in self.structure.index:
+            levels.setdefault(code, 2)
+        while changed:
+            changed = False
+            for child, parent in parents.items():
+                if levels[parent] < levels[child] + 1:
+                    levels[parent] = levels[child] + 1
+                    changed = True
+        return levels
+
+    def children(self, node: str) -> list[str]:
+        """The codes whose parent is ``node``, indicators and nodes, in table order."""
+        kids = list(self.indicators.index[self.indicators["parent"] == node])
+        kids += list(self.structure.index[self.structure["parent"] == node])
+        return kids
+
+    @property
+    def dimensions(self) -> list[str]:
+        """The index's direct children (the dimensions)."""
+        return self.children(self.index_code)
+
+    def node_name(self, code: str) -> str:
+        if code in self.indicators.index:
+            return self.indicators.at[code, "name"] or code
+        if code in self.structure.index:
+            return self.structure.at[code, "name"] or code
+        return code
+
+    def ancestor_at(self, indicator: str, level: int) -> str:
+        """The node at ``level`` above ``indicator``."""
+        levels = self.levels
+        node = indicator
+        parents = dict(self.indicators["parent"])
+        parents.update(dict(self.structure["parent"]))
+        while levels[node] < level:
+            node = parents[node]
+        return node
+
+    # -- identity ----------------------------------------------------------------------
+    def fingerprint(self) -> str:
+        """SHA-256 (first 16 hex digits) of the values, framework and countries."""
+        h = hashlib.sha256()
+        for df in (self.values, self.indicators, self.structure, self.countries):
+            buf = io.StringIO()
+            df.to_csv(buf, float_format="%.17g", lineterminator="\n")
+            h.update(buf.getvalue().encode())
+        return h.hexdigest()[:16]
+
+    def with_values(self, values: pd.DataFrame) -> Dataset:
+        """A copy with other values (same framework)."""
+        from dataclasses import replace
+
+        return replace(self, values=values)
+
+    def __repr__(self) -> str:
+        return (f"Dataset({self.label!r}: {self.values.shape[0]} countries x "
+                f"{self.values.shape[1]} indicators, {len(self.structure)} aggregates)")
+
+
+# -- making a Dataset from raw tables --------------------------------------------------
+
+
+def _table(tables, name):
+    df = tables.get(name)
+    if df is None:
+        return None
+    df = df.copy()
+    df.columns = [_text(c) for c in df.columns]
+    return df
+
+
+def _read_indicators(df, problems):
+    out = []
+    for i, row in enumerate(df.to_dict("records")):
+        rec = {c: _text(row.get(c)) for c in INDICATOR_COLUMNS}
+        if not rec["code"]:
+            if any(not _blank(v) for v in row.values()):
+                problems.append(Problem("Indicators", _cell(df, i, "code"), "an empty code", "an indicator code"))
+            continue
+        for c in NUMERIC_INDICATOR_COLUMNS:
+            if c not in df.columns:
+                rec[c] = np.nan
+                continue
+            val, ok = _number(row.get(c))
+            if not ok:
+                problems.append(Problem("Indicators", _cell(df, i, c), f"text {row.get(c)!r}", "a number"))
+            rec[c] = val
+        if rec["direction"] not in (1.0, -1.0):
+            if not np.isnan(rec["direction"]) or "direction" in df.columns:
+                problems.append(Problem("Indicators", _cell(df, i, "direction"),
+                                        repr(row.get("direction")), "1 or -1"))
+        if np.isnan(rec["weight"]) or rec["weight"] < 0:
+            problems.append(Problem("Indicators", _cell(df, i, "weight"),
+                                    repr(row.get("weight")), "a number >= 0"))
+        if np.isnan(rec["scale"]):
+            rec["scale"] = 1.0
+        rec["transform"] = rec["transform"].lower() or "none"
+        if rec["transform"] not in TRANSFORMS:
+            problems.append(Problem("Indicators", _cell(df, i, "transform"), repr(row.get("transform")),
+                                    "one of none, log, log1p"))
+        rec["_row"] = i
+        out.append(rec)
+    ind = pd.DataFrame(out, columns=INDICATOR_COLUMNS + ["_row"])
+    dup = ind["code"].duplicated()
+    for _, rec in ind[dup].iterrows():
+        problems.append(Problem("Indicators", _cell(df, rec["_row"], "code"),
+                                f"the code {rec['code']!r} a second time", "each indicator once"))
+    return ind[~dup].set_index("code")
+
+
+def _read_structure(df, problems):
+    out = []
+    for i, row in enumerate(df.to_dict("records")):
+        code = _text(row.get("code"))
+        if not code:
+            continue
+        w, ok = _number(row.get("weight"))
+        if not ok or np.isnan(w) or w < 0:
+            problems.append(Problem("Structure", _cell(df, i, "weight"), repr(row.get("weight")), "a number >= 0"))
+        out.append({"code": code, "name": _text(row.get("name")) or code,
+                    "parent": _text(row.get("parent")), "weight": w, "_row": i})
+    st = pd.DataFrame(out, columns=["code", "name", "parent", "weight", "_row"])
+    dup = st["code"].duplicated()
+    for _, rec in st[dup].iterrows():
+        problems.append(Problem("Structure", _cell(df, rec["_row"], "code"),
+                                f"the code {rec['code']!r} a second time", "each node once"))
+    return st[~dup].set_index("code")
+
+
+def _read_countries(df, problems):
+    known = {}
+    rows = []
+    for i, row in enumerate(df.to_dict("records")):
+        raw = row.get("country")
+        if _blank(raw):
+            continue
+        iso3 = to_iso3(raw)
+        if iso3 is None and len(_text(raw)) == 3 and _text(raw).isalpha():
+            iso3 = _text(raw).upper()  # a code pycountry does not know is kept as given
+        if iso3 is None:
+            problems.append(Problem("Countries", _cell(df, i, "country"), f"{_text(raw)!r}",
+                                    "an ISO3 or ISO2 code or a country name"))
+            continue
+        if iso3 in known:
+            problems.append(Problem("Countries", _cell(df, i, "country"), f"{iso3} a second time",
+                                    "each country once"))
+            continue
+        known[iso3] = i
+        rec = {"country": iso3}
+        for c in df.columns:
+            if c == "country":
+                continue
+            rec[c] = row.get(c)
+        rows.append(rec)
+    out = pd.DataFrame(rows)
+    if out.empty:
+        out = pd.DataFrame(columns=["country"])
+    out = out.set_index("country")
+    for c in ("name", "region", "income_group"):
+        if c not in out.columns:
+            out[c] = ""
+        out[c] = out[c].map(_text)
+    for c in ("population", "gdp_per_capita"):
+        if c not in out.columns:
+            out[c] = np.nan
+    # numeric-looking columns become numbers; text columns stay text (groups)
+    for c in out.columns:
+        if c in ("name", "region", "income_group"):
+            continue
+        parsed = [_number(v) for v in out[c]]
+        if all(ok for _, ok in parsed):
+            out[c] = [v for v, _ in parsed]
+        else:
+            out[c] = out[c].map(_text)
+    return out
+
+
+def _read_data(df, indicators, country_names, problems):
+    codes = [c for c in df.columns if c not in ("country", "name")]
+    for c in codes:
+        if c not in indicators.index:
+            problems.append(Problem("Data", f"{_col_letter(list(df.columns).index(c))}1",
+                                    f"the column {c!r}", "an indicator code defined in the Indicators sheet"))
+    codes = [c for c in codes if c in indicators.index]
+    values, seen = {}, {}
+    for i, row in enumerate(df.to_dict("records")):
+        raw = row.get("country")
+        if _blank(raw):
+            if any(not _blank(row.get(c)) for c in codes):
+                problems.append(Problem("Data", _cell(df, i, "country"), "an empty cell", "a country code or name"))
+            continue
+        iso3 = to_iso3(raw, country_names)
+        if iso3 is None and _text(raw).upper() in country_names:
+            iso3 = _text(raw).upper()
+        if iso3 is None:
+            problems.append(Problem("Data", _cell(df, i, "country"), f"{_text(raw)!r}",
+                                    "an ISO3 or ISO2 code or a country name"))
+            continue
+        if iso3 in seen:
+            problems.append(Problem("Data", _cell(df, i, "country"),
+                                    f"{iso3} a second time (first in row {seen[iso3] + 2})", "each country once"))
+            continue
+        seen[iso3] = i
+        rec = {}
+        for c in codes:
+            v, ok = _number(row.get(c))
+            if not ok:
+                problems.append(Problem("Data", _cell(df, i, c), f"text {row.get(c)!r}",
+                                        "a number or an empty cell"))
+            rec[c] = v
+        values[iso3] = rec
+    out = pd.DataFrame.from_dict(values, orient="index", columns=codes, dtype=float)
+    out.index.name = "country"
+    out.columns.name = "indicator"
+    return out
+
+
+def _check_tree(indicators, structure, problems):
+    nodes = set(structure.index)
+    for code, rec in indicators.iterrows():
+        if rec["parent"] not in nodes:
+            problems.append(Problem("Indicators", f"C{int(rec['_row']) + 2}", f"the parent {rec['parent']!r}",
+                                    "a node code defined in the Structure sheet"))
+    tops = [c for c, p in structure["parent"].items() if not p]
+    if len(tops) != 1:
+        problems.append(Problem("Structure", None, f"{len(tops)} nodes without a parent ({', '.join(tops)})",
+                                "exactly one (the index)"))
+    for code, rec in structure.iterrows():
+        if rec["parent"] and rec["parent"] not in nodes:
+            problems.append(Problem("Structure", f"C{int(rec['_row']) + 2}", f"the parent {rec['parent']!r}",
+                                    "a node code defined in the Structure sheet"))
+    # cycles
+    parents = dict(structure["parent"])
+    for code in structure.index:
+        seen, node = set(), code
+        while node and node in parents:
+            if node in seen:
+                problems.append(Problem("Structure", None, f"a cycle through {code!r}", "a tree"))
+                break
+            seen.add(node)
+            node = parents[node]
+
+
+def from_tables(tables: dict, *, label: str = "", version: str = "") -> Dataset:
+    """Make a Dataset from ``{sheet name: DataFrame}`` as read from a workbook or CSV files.
+
+    Cells may hold numbers or text; everything is checked, and every problem is
+    reported at once in one :class:`InputError`.
+    """
+    problems: list = []
+    missing = [s for s in REQUIRED if tables.get(s) is None]
+    if missing:
+        raise InputError([Problem(s, None, "no such sheet", f"a sheet named {s!r} (see docs/format.md)")
+                          for s in missing])
+    t = {name: _table(tables, name) for name in SHEETS}
+    for sheet, cols in REQUIRED.items():
+        for c in cols:
+            if c not in t[sheet].columns:
+                problems.append(Problem(sheet, None, f"no column {c!r} in row 1",
+                                        f"the columns {', '.join(cols)}"))
+    if problems:
+        raise InputError(problems)
+    indicators = _read_indicators(t["Indicators"], problems)
+    structure = _read_structure(t["Structure"], problems)
+    countries = _read_countries(t["Countries"], problems)
+    _check_tree(indicators, structure, problems)
+    values = _read_data(t["Data"], indicators, dict(countries["name"]), problems)
+    for code in indicators.index:
+        if code not in values.columns:
+            problems.append(Problem("Data", None, f"no column for the indicator {code!r}",
+                                    "one column per indicator of the Indicators sheet"))
+    for code in indicators.index:
+        den = indicators.at[code, "denominator"]
+        if den and den not in countries.columns:
+            problems.append(Problem("Indicators", f"H{int(indicators.at[code, '_row']) + 2}",
+                                    f"the denominator {den!r}", "a numeric column of the Countries sheet"))
+    settings = {}
+    if t["Settings"] is not None:
+        s = t["Settings"]
+        if not {"setting", "value"} <= set(s.columns):
+            problems.append(Problem("Settings", "A1", f"the header {list(s.columns)[:2]}", "'setting' and 'value'"))
+        else:
+            for i, row in enumerate(s.to_dict("records")):
+                name = _text(row.get("setting"))
+                if name:
+                    settings[name] = row.get("value")
+            try:
+                from .spec import Spec
+
+                Spec.from_mapping(settings, source="Settings")
+            except SpecError as exc:
+                problems.append(str(exc))
+    if problems:
+        raise InputError(problems)
+    # countries present in Data but not in Countries get a row with their ISO name
+    from .countries import country_name
+
+    missing_c = [c for c in values.index if c not in countries.index]
+    if missing_c:
+        extra = pd.DataFrame({"name": [country_name(c) for c in missing_c]}, index=missing_c)
+        countries = pd.concat([countries, extra])
+        for c in ("region", "income_group"):
+            countries[c] = countries[c].fillna("")
+    countries.index.name = "country"
+    names = countries["name"].copy()
+    blank = names == ""
+    names[blank] = [country_name(c) for c in names.index[blank]]
+    countries["name"] = names
+    values = values[list(indicators.index)]
+    optional = {}
+    for name in ("Sources", "Provenance", "Trade"):
+        df = t[name]
+        optional[name] = df if df is not None else pd.DataFrame()
+    return Dataset(
+        values=values,
+        indicators=indicators.drop(columns="_row"),
+        structure=structure.drop(columns="_row"),
+        countries=countries.loc[values.index.union(countries.index, sort=False)],
+        sources=optional["Sources"],
+        provenance=optional["Provenance"],
+        trade=optional["Trade"],
+        settings=settings,
+        label=label,
+        version=version,
+    )
+
+
+def read_csv_folder(path) -> Dataset:
+    """Read a folder of CSV files (``data.csv``, ``indicators.csv``, ...) as a Dataset."""
+    path = Path(path)
+    tables = {}
+    for sheet in SHEETS:
+        f = path / f"{sheet.lower()}.csv"
+        if f.exists():
+            try:
+                tables[sheet] = pd.read_csv(f, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+            except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+                raise InputError(Problem(f.name, None, f"a file that is not valid CSV ({exc})",
+                                         "comma-separated UTF-8 text")) from None
+    version = ""
+    meta = path / "metadata.csv"
+    if meta.exists():
+        m = pd.read_csv(meta, dtype=str, keep_default_na=False)
+        if {"key", "value"} <= set(m.columns):
+            version = dict(zip(m["key"], m["value"])).get("version", "")
+    try:
+        return from_tables(tables, label=str(path), version=version)
+    except InputError as exc:
+        # name the file, not the sheet
+        raise InputError([_csv_names(p) for p in exc.problems]) from None
+
+
+def _csv_names(line: str) -> str:
+    for sheet in SHEETS:
+        if line.startswith(sheet + "!") or line.startswith(sheet + ":"):
+            return sheet.lower() + ".csv" + line[len(sheet):]
+    return line
+
+
+def _default_folder() -> Path:
+    from importlib.resources import files
+
+    return Path(str(files("readiness.indicators") / "default"))
+
+
+def load_dataset(source=None) -> Dataset:
+    """Load a Dataset from a workbook (.xlsx), a folder of CSV files, or the embedded default.
+
+    Parameters
+    ----------
+    source : str or Path, optional
+        None or ``"default"`` for the embedded default dataset.
+    """
+    if source is None or str(source) == DEFAULT:
+        folder = _default_folder()
+        if not (folder / "data.csv").exists():
+            raise InputError("the embedded default dataset is not installed (indicators/default/ is empty); "
+                             "rebuild it with `python -m readiness.indicators.build`")
+        return read_csv_folder(folder)
+    path = Path(source)
+    if not path.exists():
+        raise InputError(f"{path}: no such file or folder")
+    if path.is_dir():
+        return read_csv_folder(path)
+    if path.suffix.lower() == ".csv":
+        raise InputError(f"{path}: a CSV dataset is a folder of CSV files (data.csv, indicators.csv, "
+                         "structure.csv, countries.csv); give the folder")
+    from .workbook import read_workbook
+
+    return read_workbook(path)

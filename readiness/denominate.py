@@ -1,0 +1,63 @@
+"""Denomination and transforms: make sizes comparable before anything else.
+
+OECD/JRC Handbook (2008), section 1.4 (scaling by size); matches COINr's
+``Denominate()``: an indicator with a ``denominator`` is divided by that column of
+the Countries table (then multiplied by its ``scale``, e.g. 1e6 for "per million").
+Then each indicator's ``transform`` is applied: ``log`` (natural log, needs x > 0)
+or ``log1p`` (log(1 + x), for counts with true zeros).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ._validation import MethodError
+
+__all__ = ["denominate", "transform"]
+
+
+def denominate(values: pd.DataFrame, indicators: pd.DataFrame, countries: pd.DataFrame) -> pd.DataFrame:
+    """Divide each indicator that names a denominator by it, times its ``scale``.
+
+    Examples
+    --------
+    >>> v = pd.DataFrame({"gpu": [10.0, 4.0]}, index=["AAA", "BBB"])
+    >>> meta = pd.DataFrame({"denominator": ["population"], "scale": [1e6]}, index=["gpu"])
+    >>> c = pd.DataFrame({"population": [5e6, 2e6]}, index=["AAA", "BBB"])
+    >>> denominate(v, meta, c)["gpu"].tolist()
+    [2.0, 2.0]
+    """
+    out = values.copy()
+    for code in values.columns:
+        den = indicators.at[code, "denominator"]
+        if den:
+            d = pd.to_numeric(countries[den].reindex(values.index), errors="coerce")
+            d = d.where(d != 0)
+            out[code] = values[code] / d * float(indicators.at[code, "scale"])
+    return out
+
+
+def transform(values: pd.DataFrame, indicators: pd.DataFrame) -> pd.DataFrame:
+    """Apply each indicator's ``transform`` (``none``, ``log``, ``log1p``).
+
+    Raises
+    ------
+    MethodError
+        If ``log`` meets a value <= 0 or ``log1p`` a value <= -1.
+    """
+    out = values.copy()
+    for code in values.columns:
+        kind = indicators.at[code, "transform"]
+        if kind == "none":
+            continue
+        x = values[code]
+        floor = 0.0 if kind == "log" else -1.0
+        bad = x[x <= floor]
+        if len(bad):
+            raise MethodError(
+                f"indicator {code!r} has transform {kind!r} but {bad.index[0]} has the value {bad.iloc[0]:g}; "
+                f"{kind} needs values > {floor:g} (use log1p for counts with zeros)"
+            )
+        out[code] = np.log(x) if kind == "log" else np.log1p(x)
+    return out

@@ -1,0 +1,211 @@
+"""Normalisation: bring indicators onto a common scale.
+
+OECD/JRC Handbook (2008), section 5; matches COINr's ``Normalise()`` and its
+``n_minmax``, ``n_zscore``, ``n_rank``, ``n_borda``, ``n_prank``, ``n_fracmax``,
+``n_dist2max``, ``n_dist2targ`` and ``n_goalposts`` kernels.
+
+Every kernel takes a float array whose last two axes are (country, indicator),
+broadcasts over any leading axes (replicates), works column by column over the
+country axis, and leaves NaN as NaN. Direction is applied before the kernel, as in
+COINr: the values are multiplied by the indicator's direction (+1/-1), so every
+method sees "higher is better".
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from ._registry import Registry
+from ._validation import ReadinessWarning, SpecError
+
+__all__ = ["NORMALISATIONS", "normalise"]
+
+NORMALISATIONS = Registry("normalisation")
+
+
+def _span(lo, hi):
+    """Return hi - lo, with a zero range turned into NaN (COINr returns NaN scores)."""
+    span = hi - lo
+    return np.where(span == 0, np.nan, span)
+
+
+def _nanmin(x):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmin(x, axis=-2, keepdims=True)
+
+
+def _nanmax(x):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmax(x, axis=-2, keepdims=True)
+
+
+def _ranks_min(x):
+    """Ascending ranks along the country axis, ties take the lowest rank, NaN stays NaN."""
+    from scipy.stats import rankdata
+
+    return rankdata(x, method="min", axis=-2, nan_policy="omit")
+
+
+@NORMALISATIONS.register("minmax")
+def _minmax(x, *, low=0.0, high=100.0, **_):
+    """(x - min) / (max - min) * (high - low) + low; a constant indicator gives NaN (COINr)."""
+    lo = _nanmin(x)
+    return (x - lo) / _span(lo, _nanmax(x)) * (high - low) + low
+
+
+@NORMALISATIONS.register("zscore")
+def _zscore(x, *, mean=0.0, sd=1.0, **_):
+    """(x - mean(x)) / sd(x) * sd + mean, with the sample standard deviation (n - 1)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        mu = np.nanmean(x, axis=-2, keepdims=True)
+        sigma = np.nanstd(x, axis=-2, ddof=1, keepdims=True)
+    return (x - mu) / np.where(sigma == 0, np.nan, sigma) * sd + mean
+
+
+@NORMALISATIONS.register("rank")
+def _rank(x, **_):
+    """Ascending rank, ties take the lowest rank (COINr ``n_rank``)."""
+    return _ranks_min(x)
+
+
+@NORMALISATIONS.register("borda")
+def _borda(x, **_):
+    """Ascending rank minus one (COINr ``n_borda``)."""
+    return _ranks_min(x) - 1.0
+
+
+@NORMALISATIONS.register("percentile_rank")
+def _percentile_rank(x, **_):
+    """(rank - 1) / (n - 1) with n the number of non-missing values (COINr ``n_prank``)."""
+    n = np.sum(~np.isnan(x), axis=-2, keepdims=True)
+    return (_ranks_min(x) - 1.0) / np.where(n > 1, n - 1, np.nan)
+
+
+@NORMALISATIONS.register("fraction_of_max")
+def _fraction_of_max(x, **_):
+    """x / max(x) (COINr ``n_fracmax``)."""
+    return x / _nanmax(x)
+
+
+@NORMALISATIONS.register("distance_to_max")
+def _distance_to_max(x, **_):
+    """1 - (max - x) / (max - min) (COINr ``n_dist2max``)."""
+    lo, hi = _nanmin(x), _nanmax(x)
+    return 1.0 - (hi - x) / _span(lo, hi)
+
+
+@NORMALISATIONS.register("distance_to_target")
+def _distance_to_target(x, *, target, cap=False, **_):
+    """(x - min) / (target - min), ``target`` already multiplied by the direction (COINr)."""
+    lo = _nanmin(x)
+    y = (x - lo) / _span(lo, target)
+    return np.minimum(y, 1.0) if cap else y
+
+
+@NORMALISATIONS.register("goalposts")
+def _goalposts(x, *, goalpost_low, goalpost_high, direction, scale=100.0, **_):
+    """(x - low) / (high - low), truncated to [0, 1], times ``scale``; reversed for direction -1.
+
+    ``x`` arrives multiplied by its direction; as in COINr's ``n_goalposts`` with
+    parameters from the metadata, the goalposts are multiplied by the direction too.
+    """
+    lo = goalpost_low * direction
+    hi = goalpost_high * direction
+    y = (x - lo) / (hi - lo)
+    return np.clip(y, 0.0, 1.0) * scale
+
+
+def _params_for(method, spec_params, meta, columns):
+    """Per-indicator parameter arrays for the methods that take them from the metadata."""
+    direction = meta["direction"].to_numpy(dtype=float)[columns]
+    params = dict(spec_params)
+    if method == "distance_to_target":
+        target = meta["target"].to_numpy(dtype=float)[columns]
+        missing = np.isnan(target)
+        if missing.any():
+            codes = list(meta.index[columns][missing])
+            raise SpecError(
+                "normalisation 'distance_to_target' needs a target for every indicator; "
+                f"Indicators.target is empty for {', '.join(codes)}"
+            )
+        params["target"] = target * direction
+    if method == "goalposts":
+        low = meta["goalpost_low"].to_numpy(dtype=float)[columns]
+        high = meta["goalpost_high"].to_numpy(dtype=float)[columns]
+        missing = np.isnan(low) | np.isnan(high)
+        if missing.any():
+            codes = list(meta.index[columns][missing])
+            raise SpecError(
+                "normalisation 'goalposts' needs goalpost_low and goalpost_high for every "
+                f"indicator; they are empty for {', '.join(codes)}"
+            )
+        params.update(goalpost_low=low, goalpost_high=high, direction=direction)
+    return params
+
+
+def normalise(values, meta, *, method="minmax", by_indicator=None, params=None):
+    """Normalise every indicator, after applying its direction.
+
+    Parameters
+    ----------
+    values : ndarray of shape (..., n_countries, n_indicators)
+        Treated values; leading axes are replicates.
+    meta : pandas.DataFrame
+        Indicator metadata indexed by code in column order, with ``direction`` and,
+        where the method needs them, ``target``, ``goalpost_low``, ``goalpost_high``.
+    method : str, default="minmax"
+        A name in :data:`NORMALISATIONS`.
+    by_indicator : dict, optional
+        ``{code: method}`` exceptions to ``method``.
+    params : dict, optional
+        Keyword arguments of the kernels (``low``, ``high``, ``mean``, ``sd``, ``cap``, ``scale``).
+
+    Returns
+    -------
+    ndarray
+        Same shape as ``values``; NaN where the input is NaN.
+
+    Notes
+    -----
+    A constant indicator has no range: min-max and distance-to-max give NaN for it,
+    as COINr does, and a :class:`ReadinessWarning` names it. The aggregation then
+    skips it (weights are renormalised over non-missing values).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> meta = pd.DataFrame({"direction": [1, -1]}, index=["a", "b"])
+    >>> x = np.array([[1.0, 10.0], [2.0, 20.0], [3.0, 40.0]])
+    >>> normalise(x, meta)
+    array([[  0.        , 100.        ],
+           [ 50.        ,  66.66666667],
+           [100.        ,   0.        ]])
+    """
+    x = np.asarray(values, dtype=float)
+    direction = meta["direction"].to_numpy(dtype=float)
+    x = x * direction
+    params = dict(params or {})
+    by_indicator = dict(by_indicator or {})
+    methods = np.array([by_indicator.get(code, method) for code in meta.index], dtype=object)
+    out = np.full_like(x, np.nan)
+    for name in dict.fromkeys(methods):
+        cols = np.flatnonzero(methods == name)
+        kernel = NORMALISATIONS.get(name)
+        kw = _params_for(name, params, meta, cols)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[..., cols] = kernel(x[..., cols], **kw)
+    const = np.all(np.isnan(out) & ~np.isnan(x), axis=-2)
+    if np.any(const):
+        codes = list(meta.index[np.any(const.reshape(-1, const.shape[-1]), axis=0)])
+        warnings.warn(
+            f"indicator(s) {', '.join(codes)} have no range (all values equal): their "
+            "normalised scores are missing and aggregation skips them",
+            ReadinessWarning,
+            stacklevel=2,
+        )
+    return out

@@ -1,0 +1,211 @@
+"""build(dataset, spec) -> Result: the whole method pipeline, every stage kept.
+
+The order is COINr's: denominate (and transform) -> impute -> screen -> treat ->
+normalise -> aggregate -> rank. Only this module wires the step modules together.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from .aggregate import TreePlan, aggregate_tree
+from .denominate import denominate, transform
+from .impute import impute
+from .normalise import normalise
+from .rank import rank_descending
+from .screen import coverage, screen
+from .spec import Spec
+from .treat import treat
+from .weight import effective_weights, node_weights
+
+__all__ = ["build", "Result", "STAGES"]
+
+STAGES = ("raw", "denominated", "imputed", "screened", "treated", "normalised", "aggregated")
+
+
+@dataclass(frozen=True)
+class Result:
+    """Everything one build produced.
+
+    Attributes
+    ----------
+    dataset : Dataset
+    spec : Spec
+    stages : dict of DataFrame
+        ``raw``, ``denominated``, ``imputed``, ``screened``, ``treated``,
+        ``normalised`` (country x indicator) and ``aggregated`` (country x every
+        node: normalised indicators, then aggregates by level), as in COINr's
+        ``coin$Data``.
+    scores : DataFrame
+        Country x node: the aggregated stage, for scored countries.
+    ranks : DataFrame
+        Ranks of ``scores`` per node (1 = best, ties share the best rank).
+    imputed : DataFrame of bool
+        True where a value was imputed (scored countries).
+    coverage : Series
+        Share of indicators observed, per country (all countries).
+    not_scored : DataFrame
+        Countries screened out, with ``coverage`` and ``reason``.
+    treatment : DataFrame
+        Per indicator: skew and kurtosis before and after, points winsorised, log applied.
+    weights : Series
+        Node weights used; ``effective`` the indicators' effective weights.
+    log : DataFrame
+        What each step did: ``step``, ``country``, ``indicator``, ``action``, ``detail``.
+    """
+
+    dataset: object
+    spec: Spec
+    stages: dict
+    scores: pd.DataFrame
+    ranks: pd.DataFrame
+    imputed: pd.DataFrame
+    coverage: pd.Series
+    not_scored: pd.DataFrame
+    treatment: pd.DataFrame
+    weights: pd.Series
+    effective: pd.Series
+    log: pd.DataFrame
+    levels: dict = field(default_factory=dict)
+
+    @property
+    def index_code(self) -> str:
+        return self.dataset.index_code
+
+    @property
+    def index_scores(self) -> pd.Series:
+        """The composite score of every scored country, best first."""
+        s = self.scores[self.index_code]
+        return s.sort_values(ascending=False, kind="stable")
+
+    def level(self, level: int) -> list[str]:
+        """The node codes at a level (1 = indicators)."""
+        return [c for c in self.scores.columns if self.levels[c] == level]
+
+    def fingerprint(self) -> str:
+        """Hash of the input data and every setting: equal fingerprints, equal numbers."""
+        import hashlib
+
+        payload = self.dataset.fingerprint() + json.dumps(self.spec.to_dict(), sort_keys=True)
+        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+    def __repr__(self) -> str:
+        return (f"Result({len(self.scores)} countries scored, {len(self.not_scored)} not scored, "
+                f"index {self.index_code!r}, fingerprint {self.fingerprint()})")
+
+
+def _frame(array, like):
+    return pd.DataFrame(array, index=like.index, columns=like.columns)
+
+
+def build(dataset, spec: Spec | None = None, **settings) -> Result:
+    """Build the index: every step of the pipeline on ``dataset`` with the choices in ``spec``.
+
+    Parameters
+    ----------
+    dataset : Dataset
+    spec : Spec, optional
+        Default: the dataset's own Settings sheet if it has one, else ``Spec()``.
+    **settings
+        Fields of :class:`Spec` to change, e.g. ``normalisation="zscore"``.
+
+    Returns
+    -------
+    Result
+
+    Raises
+    ------
+    SpecError
+        A setting that is not valid.
+    MethodError
+        A method these data cannot take (a geometric mean over zeros, a log of a negative).
+    """
+    if spec is None:
+        spec = Spec.from_mapping(dataset.settings, source="Settings") if dataset.settings else Spec()
+    if settings:
+        spec = spec.replace(**settings)
+    log: list[tuple] = []
+    ind = dataset.indicators
+    raw = dataset.values
+
+    den = denominate(raw, ind, dataset.countries) if spec.denominate else raw.copy()
+    if spec.transform:
+        den = transform(den, ind)
+    for code in ind.index[(ind["denominator"] != "") & spec.denominate]:
+        log.append(("denominate", "", code, "divided", f"by {ind.at[code, 'denominator']}"))
+
+    groups = None
+    if spec.imputation in ("group_mean", "group_median"):
+        if spec.imputation_group not in dataset.countries.columns:
+            from ._validation import SpecError, did_you_mean
+
+            raise SpecError(f"imputation_group {spec.imputation_group!r} is not a column of Countries"
+                            f"{did_you_mean(spec.imputation_group, dataset.countries.columns)}")
+        groups = dataset.countries[spec.imputation_group].reindex(den.index).to_numpy(dtype=object)
+    imp_arr, imp_mask = impute(den.to_numpy(), method=spec.imputation, groups=groups,
+                               n_neighbours=spec.knn_neighbours, seed=spec.seed)
+    imputed = _frame(imp_arr, den)
+    imputed_mask = _frame(imp_mask, den)
+    for c, i in zip(*np.nonzero(imp_mask)):
+        log.append(("impute", den.index[c], den.columns[i], spec.imputation, f"{imp_arr[c, i]:.6g}"))
+
+    cov = coverage(den)
+    kept, not_scored = screen(imputed, coverage_min=spec.coverage_min,
+                              measured_on=den if spec.screen_on == "observed" else imputed)
+    for country, row in not_scored.iterrows():
+        log.append(("screen", country, "", "not scored", row["reason"]))
+
+    treated_arr, details = treat(kept.to_numpy(), method=spec.outliers, winsor_max=spec.winsor_max,
+                                 skew_max=spec.skew_max, kurt_max=spec.kurt_max,
+                                 fallback=spec.outlier_fallback)
+    treated = _frame(treated_arr, kept)
+    rows = []
+    for code, d in zip(kept.columns, details):
+        rows.append({"indicator": code, "skew": d.skew_before, "kurtosis": d.kurt_before,
+                     "passed": d.passed_before, "winsorised": d.n_winsorised, "log": d.logged,
+                     "skew_after": d.skew_after, "kurtosis_after": d.kurt_after, "passed_after": d.passed_after})
+        for country in kept.index[d.high]:
+            log.append(("treat", country, code, "winsorised high", ""))
+        for country in kept.index[d.low]:
+            log.append(("treat", country, code, "winsorised low", ""))
+        if d.logged:
+            log.append(("treat", "", code, "log", "log(x - min + 0.01 (max - min))"))
+    treatment = pd.DataFrame(rows, columns=["indicator", "skew", "kurtosis", "passed", "winsorised", "log",
+                                            "skew_after", "kurtosis_after", "passed_after"]).set_index("indicator")
+
+    params = {"low": spec.normalisation_low, "high": spec.normalisation_high, "mean": spec.zscore_mean,
+              "sd": spec.zscore_sd, "cap": spec.target_cap, "scale": spec.goalpost_scale}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        norm_arr = normalise(treated.to_numpy(), ind, method=spec.normalisation,
+                             by_indicator=dict(spec.normalisation_by_indicator), params=params)
+    for w in caught:
+        warnings.warn(w.message, w.category, stacklevel=2)
+        log.append(("normalise", "", "", "warning", str(w.message)))
+    normalised = _frame(norm_arr, treated)
+
+    plan = TreePlan(dataset)
+    weights = node_weights(dataset, spec)
+    methods = {level: spec.aggregation_by_level.get(level, spec.aggregation) for level, *_ in plan.steps}
+    agg = aggregate_tree(norm_arr, weights.reindex(plan.nodes).to_numpy(), plan, methods=methods,
+                         p=spec.generalised_mean_p, nonpositive=spec.nonpositive)
+    scores = pd.DataFrame(agg, index=kept.index, columns=plan.nodes)
+    scores.index.name = "country"
+    scores.columns.name = "node"
+    ranks = pd.DataFrame(rank_descending(agg), index=scores.index, columns=plan.nodes)
+
+    stages = {"raw": raw, "denominated": den, "imputed": imputed, "screened": kept, "treated": treated,
+              "normalised": normalised, "aggregated": scores}
+    log_df = pd.DataFrame(log, columns=["step", "country", "indicator", "action", "detail"])
+    return Result(
+        dataset=dataset, spec=spec, stages=stages, scores=scores, ranks=ranks,
+        imputed=imputed_mask.loc[kept.index], coverage=cov, not_scored=not_scored, treatment=treatment,
+        weights=weights, effective=effective_weights(dataset, weights), log=log_df,
+        levels={c: int(lv) for c, lv in zip(plan.nodes, plan.levels)},
+    )

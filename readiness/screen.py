@@ -1,0 +1,50 @@
+"""Screening: countries with too little data are not scored, and are listed, never dropped silently.
+
+Matches COINr's ``Screen(unit_screen = "byNA", dat_thresh = ...)``: a country is
+kept when the share of its indicators with a value is at least ``coverage_min``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["coverage", "screen"]
+
+
+def coverage(values: pd.DataFrame) -> pd.Series:
+    """The share of indicators with a value, per country."""
+    return values.notna().mean(axis=1).rename("coverage")
+
+
+def screen(values: pd.DataFrame, *, coverage_min: float, measured_on: pd.DataFrame | None = None):
+    """Split countries into kept and not scored.
+
+    Parameters
+    ----------
+    values : DataFrame
+        The data to keep rows of.
+    coverage_min : float
+        The least share of indicators a kept country has.
+    measured_on : DataFrame, optional
+        The data whose coverage decides (default: ``values``).
+
+    Returns
+    -------
+    kept : DataFrame
+    not_scored : DataFrame
+        Indexed by country, with ``coverage`` and ``reason``.
+
+    Examples
+    --------
+    >>> v = pd.DataFrame({"a": [1.0, np.nan], "b": [2.0, np.nan], "c": [3.0, 1.0]}, index=["X", "Y"])
+    >>> kept, out = screen(v, coverage_min=0.5)
+    >>> list(kept.index), out.loc["Y", "reason"]
+    (['X'], 'not scored: coverage 33% (needs 50%)')
+    """
+    cov = coverage(values if measured_on is None else measured_on).reindex(values.index)
+    low = cov < coverage_min - 1e-12
+    not_scored = pd.DataFrame({"coverage": cov[low]})
+    not_scored["reason"] = [f"not scored: coverage {c:.0%} (needs {coverage_min:.0%})" for c in cov[low]]
+    not_scored.index.name = "country"
+    return values.loc[~low], not_scored

@@ -1,0 +1,183 @@
+"""Outlier treatment: winsorisation, then a log transform if that is not enough.
+
+OECD/JRC Handbook (2008), section 3 (outliers); matches COINr's ``Treat()`` with its
+default specification (``f1 = "winsorise"``, ``f2 = "log_CT"``,
+``f_pass = "check_SkewKurt"``).
+
+An indicator passes when |skew| < ``skew_max`` or kurtosis < ``kurt_max`` (the
+bias-corrected sample statistics of Excel's SKEW and KURT, e1071 type 2). A failing
+indicator has its highest tied set of values (lowest, when the skew is negative) set
+to the next value, one set at a time, re-checking after each, until it passes or
+``winsor_max`` points are winsorised. If it still fails, the winsorisation is
+undone and ``log(x - min + 0.01 (max - min))`` is applied to the original values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["skew", "kurt", "passes", "winsorise", "treat_column", "treat", "OUTLIER_METHODS"]
+
+OUTLIER_METHODS = ("coinr", "none")
+
+
+def skew(x):
+    """Bias-corrected sample skewness of the non-missing values (Excel SKEW).
+
+    >>> round(float(skew(np.array([1.0, 2.0, 3.0, 10.0]))), 6)
+    1.763633
+    """
+    x = np.asarray(x, dtype=float)
+    x = x[~np.isnan(x)]
+    n = x.size
+    d = x - x.mean()
+    m2 = np.sum(d**2)
+    if n < 3 or m2 == 0:
+        return np.nan
+    g = np.sqrt(n) * np.sum(d**3) / m2**1.5
+    return g * np.sqrt(n * (n - 1)) / (n - 2)
+
+
+def kurt(x):
+    """Bias-corrected sample excess kurtosis of the non-missing values (Excel KURT).
+
+    >>> round(float(kurt(np.array([1.0, 2.0, 3.0, 10.0]))), 6)
+    3.228
+    """
+    x = np.asarray(x, dtype=float)
+    x = x[~np.isnan(x)]
+    n = x.size
+    d = x - x.mean()
+    m2 = np.sum(d**2)
+    if n < 4 or m2 == 0:
+        return np.nan
+    r = n * np.sum(d**4) / m2**2
+    return ((n + 1) * (r - 3) + 6) * (n - 1) / ((n - 2) * (n - 3))
+
+
+def passes(x, *, skew_max=2.0, kurt_max=3.5):
+    """True when |skew| < skew_max or kurtosis < kurt_max (COINr ``check_SkewKurt``).
+
+    An indicator with too few values or no spread for the statistics passes.
+    """
+    s, k = skew(x), kurt(x)
+    if np.isnan(s) or np.isnan(k):
+        return True
+    return bool(abs(s) < skew_max or k < kurt_max)
+
+
+def winsorise(x, *, winsor_max=5, skew_max=2.0, kurt_max=3.5):
+    """Winsorise ``x`` as COINr's ``winsorise()`` does; return (values, n_points, high, low).
+
+    ``high`` and ``low`` are boolean masks of the points set to the next value.
+    The count of points follows COINr: the size of the last winsorised set at each
+    end, which includes the points winsorised before (they are tied with the max).
+    """
+    x = np.array(x, dtype=float)
+    present = ~np.isnan(x)
+    high = np.zeros(x.shape, dtype=bool)
+    low = np.zeros(x.shape, dtype=bool)
+    nwin = 0
+    passing = passes(x, skew_max=skew_max, kurt_max=kurt_max)
+    while not passing and (winsor_max is None or nwin < winsor_max):
+        if skew(x) >= 0:
+            top = present & (x == np.nanmax(x))
+            rest = present & ~top
+            if not rest.any():
+                break
+            x[top] = np.max(x[rest])
+            high = top
+        else:
+            bottom = present & (x == np.nanmin(x))
+            rest = present & ~bottom
+            if not rest.any():
+                break
+            x[bottom] = np.min(x[rest])
+            low = bottom
+        nwin = int(high.sum() + low.sum())
+        passing = passes(x, skew_max=skew_max, kurt_max=kurt_max)
+    return x, nwin, high, low
+
+
+def log_ct(x):
+    """COINr's ``log_CT``: log(x - min + 0.01 (max - min))."""
+    x = np.asarray(x, dtype=float)
+    lo, hi = np.nanmin(x), np.nanmax(x)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.log(x - lo + 0.01 * (hi - lo))
+
+
+@dataclass(frozen=True)
+class ColumnTreatment:
+    """What the treatment did to one indicator."""
+
+    skew_before: float
+    kurt_before: float
+    passed_before: bool
+    n_winsorised: int
+    skew_after: float
+    kurt_after: float
+    passed_after: bool
+    logged: bool
+    high: np.ndarray
+    low: np.ndarray
+
+
+def treat_column(x, *, winsor_max=5, skew_max=2.0, kurt_max=3.5, fallback="log"):
+    """Treat one indicator; return (treated values, :class:`ColumnTreatment`)."""
+    x = np.asarray(x, dtype=float)
+    s0, k0 = skew(x), kurt(x)
+    ok0 = passes(x, skew_max=skew_max, kurt_max=kurt_max)
+    none = np.zeros(x.shape, dtype=bool)
+    if ok0:
+        return x.copy(), ColumnTreatment(s0, k0, True, 0, s0, k0, True, False, none, none)
+    y, nwin, high, low = winsorise(x, winsor_max=winsor_max, skew_max=skew_max, kurt_max=kurt_max)
+    ok1 = passes(y, skew_max=skew_max, kurt_max=kurt_max)
+    logged = False
+    if not ok1 and fallback == "log":
+        y = log_ct(x)
+        high = low = none
+        logged = True
+        ok1 = passes(y, skew_max=skew_max, kurt_max=kurt_max)
+    return y, ColumnTreatment(s0, k0, False, nwin, skew(y), kurt(y), ok1, logged, high, low)
+
+
+def treat(values, *, method="coinr", winsor_max=5, skew_max=2.0, kurt_max=3.5, fallback="log"):
+    """Treat every indicator (column) of ``values`` for outliers.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n_countries, n_indicators)
+    method : {"coinr", "none"}, default="coinr"
+    winsor_max : int or None, default=5
+        The most points to winsorise per indicator (None: no limit).
+    skew_max, kurt_max : float, default=2.0, 3.5
+        The pass thresholds.
+    fallback : {"log", "none"}, default="log"
+        What to do when winsorisation is not enough.
+
+    Returns
+    -------
+    treated : ndarray
+    details : list of ColumnTreatment (empty when ``method="none"``)
+
+    Examples
+    --------
+    >>> x = np.array([[1.0], [2.0], [3.0], [4.0], [5.0], [100.0]])
+    >>> y, (d,) = treat(x, winsor_max=2)
+    >>> y.ravel().tolist(), d.n_winsorised, d.passed_after
+    ([1.0, 2.0, 3.0, 4.0, 5.0, 5.0], 1, True)
+    """
+    x = np.asarray(values, dtype=float)
+    if method == "none":
+        return x.copy(), []
+    out = np.empty_like(x)
+    details = []
+    for j in range(x.shape[1]):
+        out[:, j], d = treat_column(
+            x[:, j], winsor_max=winsor_max, skew_max=skew_max, kurt_max=kurt_max, fallback=fallback
+        )
+        details.append(d)
+    return out, details
