@@ -79,7 +79,7 @@ def suggest(query, candidates: dict, n: int = 3) -> list[str]:
     for iso3, name in candidates.items():
         folded[_fold(iso3)] = iso3
         folded[_fold(name)] = iso3
-    hits = difflib.get_close_matches(key, list(folded), n=n * 2, cutoff=0.5)
+    hits = difflib.get_close_matches(key, list(folded), n=n * 2, cutoff=0.6)
     if not hits:
         # prefixes and substrings ("Keny", "Korea") often miss the ratio cut-off
         hits = [k for k in folded if key and (k.startswith(key) or key in k)]

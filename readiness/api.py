@@ -1,0 +1,210 @@
+"""Country profiles and league tables: what the CLI, the briefs and notebooks show.
+
+Every function takes a :class:`Result` and returns plain data (dicts, DataFrames);
+the CLI only renders them.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from ._validation import ReadinessError
+from .countries import suggest, to_iso3
+
+__all__ = ["UnknownCountryError", "resolve_country", "profile", "league_table", "indicator_table"]
+
+
+class UnknownCountryError(ReadinessError):
+    """A country that is not in the dataset; the message offers the closest matches."""
+
+
+def resolve_country(dataset, query) -> str:
+    """The dataset's ISO3 code for an ISO2 code, ISO3 code or name.
+
+    Raises
+    ------
+    UnknownCountryError
+        With up to three close matches ("did you mean KEN Kenya?").
+    """
+    names = dict(dataset.countries["name"])
+    iso3 = to_iso3(query, names)
+    if iso3 is None and str(query).strip().upper() in names:
+        iso3 = str(query).strip().upper()
+    if iso3 in names:
+        return iso3
+    if iso3 is not None:
+        raise UnknownCountryError(f"{iso3} ({query!r}) is not in the dataset {dataset.label or ''}".rstrip())
+    hits = suggest(query, names)
+    hint = f"; did you mean {' or '.join(hits)}?" if hits else ""
+    raise UnknownCountryError(f"unknown country {query!r}{hint}")
+
+
+def _num(x):
+    """A JSON number, or None for NaN."""
+    if x is None:
+        return None
+    x = float(x)
+    return None if math.isnan(x) else x
+
+
+def _int(x):
+    x = _num(x)
+    return None if x is None else int(x)
+
+
+def _peer_median(result, column, group_col, country):
+    label = result.dataset.countries.at[country, group_col] if group_col in result.dataset.countries else ""
+    if not label:
+        return {"group": None, "median": None, "n": 0}
+    members = result.dataset.countries.index[result.dataset.countries[group_col] == label]
+    members = [m for m in members if m in result.scores.index]
+    s = result.scores.loc[members, column].dropna()
+    return {"group": label, "median": _num(s.median()) if len(s) else None, "n": int(len(s))}
+
+
+def profile(result, country) -> dict:
+    """Everything ``readiness score`` shows about one country, as a JSON-ready dict.
+
+    Keys (a stable contract): ``country`` (ISO3), ``name``, ``region``, ``income_group``,
+    ``scored``, ``reason``, ``score``, ``rank``, ``n``, ``dimensions`` (``code``,
+    ``name``, ``score``, ``rank``, ``region_median``, ``income_group_median``),
+    ``peers`` (``region`` and ``income_group``: ``group``, ``median``, ``n``),
+    ``coverage`` (``indicators``, ``present``, ``imputed``, ``share``), ``settings``,
+    ``data_fingerprint``, ``dataset``, ``version``.
+    """
+    ds = result.dataset
+    iso3 = resolve_country(ds, country)
+    info = ds.countries.loc[iso3]
+    idx = result.index_code
+    scored = iso3 in result.scores.index
+    n_ind = ds.values.shape[1]
+    present = int(ds.values.loc[iso3].notna().sum()) if iso3 in ds.values.index else 0
+    imputed = int(result.imputed.loc[iso3].sum()) if scored else 0
+    out = {
+        "country": iso3,
+        "name": info["name"],
+        "region": info.get("region") or None,
+        "income_group": info.get("income_group") or None,
+        "scored": scored,
+        "reason": None if scored else (result.not_scored.at[iso3, "reason"] if iso3 in result.not_scored.index
+                                       else "no data"),
+        "score": _num(result.scores.at[iso3, idx]) if scored else None,
+        "rank": _int(result.ranks.at[iso3, idx]) if scored else None,
+        "n": int(result.scores[idx].notna().sum()),
+        "dimensions": [],
+        "peers": {
+            "region": _peer_median(result, idx, "region", iso3),
+            "income_group": _peer_median(result, idx, "income_group", iso3),
+        },
+        "coverage": {"indicators": n_ind, "present": present, "imputed": imputed,
+                     "share": _num(present / n_ind if n_ind else np.nan)},
+        "settings": result.spec.to_dict(),
+        "data_fingerprint": result.fingerprint(),
+        "dataset": ds.label,
+        "version": ds.version or None,
+    }
+    for code in ds.dimensions:
+        out["dimensions"].append({
+            "code": code,
+            "name": ds.node_name(code),
+            "score": _num(result.scores.at[iso3, code]) if scored else None,
+            "rank": _int(result.ranks.at[iso3, code]) if scored else None,
+            "region_median": _peer_median(result, code, "region", iso3)["median"],
+            "income_group_median": _peer_median(result, code, "income_group", iso3)["median"],
+        })
+    return out
+
+
+def league_table(result, *, level=None, top=None) -> pd.DataFrame:
+    """Countries ranked on one node (default: the index), best first.
+
+    Columns: ``rank``, ``country``, ``name``, ``score``, then the node's children's scores.
+    """
+    ds = result.dataset
+    node = level or result.index_code
+    if node not in result.scores.columns:
+        from ._validation import SpecError, did_you_mean
+
+        raise SpecError(f"unknown level or node {node!r}; choose one of "
+                        f"{', '.join(ds.structure.index)}{did_you_mean(node, list(result.scores.columns))}")
+    order = result.scores[node].sort_values(ascending=False, kind="stable").dropna()
+    table = pd.DataFrame({
+        "rank": result.ranks.loc[order.index, node].astype(int),
+        "country": order.index,
+        "name": ds.countries.loc[order.index, "name"].to_numpy(),
+        "score": order.to_numpy(),
+    })
+    for child in ds.children(node):
+        if child in ds.structure.index:
+            table[child] = result.scores.loc[order.index, child].to_numpy()
+    table = table.reset_index(drop=True)
+    return table.head(top) if top else table
+
+
+def indicator_table(result, country) -> pd.DataFrame:
+    """One row per indicator for a country: raw value, unit, year, source, score, rank, imputed."""
+    ds = result.dataset
+    iso3 = resolve_country(ds, country)
+    ind = ds.indicators
+    scored = iso3 in result.scores.index
+    prov = ds.provenance
+    years = {}
+    if not prov.empty and {"country", "indicator", "year"} <= set(prov.columns):
+        sub = prov[prov["country"] == iso3]
+        years = dict(zip(sub["indicator"], sub["year"]))
+    rows = []
+    for code in ind.index:
+        rows.append({
+            "indicator": code, "name": ind.at[code, "name"], "dimension": ind.at[code, "parent"],
+            "value": ds.values.at[iso3, code] if iso3 in ds.values.index else np.nan,
+            "unit": ind.at[code, "unit"], "year": years.get(code, ind.at[code, "year"]),
+            "source": ind.at[code, "source"], "licence": ind.at[code, "licence"],
+            "score": result.scores.at[iso3, code] if scored else np.nan,
+            "rank": result.ranks.at[iso3, code] if scored else np.nan,
+            "imputed": bool(result.imputed.at[iso3, code]) if scored else False,
+        })
+    return pd.DataFrame(rows)
+
+
+def resolve_spec(dataset, settings=None, overrides=None):
+    """The Spec for a run: a settings file if given, else the dataset's Settings sheet, else defaults;
+    then ``overrides`` (``{name: value}`` or ``["name=value", ...]``) on top."""
+    from .spec import Spec, read_settings
+
+    if settings is not None:
+        spec = read_settings(settings)
+    elif dataset.settings:
+        spec = Spec.from_mapping(dataset.settings, source="Settings")
+    else:
+        spec = Spec()
+    if overrides:
+        if not isinstance(overrides, dict):
+            pairs = {}
+            for item in overrides:
+                name, sep, value = str(item).partition("=")
+                if not sep:
+                    from ._validation import SpecError
+
+                    raise SpecError(f"--set takes name=value; got {item!r}")
+                pairs[name.strip()] = value.strip()
+            overrides = pairs
+        merged = {**spec.to_dict(), **_flatten(spec, overrides)}
+        spec = Spec.from_mapping(merged, source="--set")
+    return spec
+
+
+def _flatten(spec, overrides):
+    out = {}
+    for k, v in overrides.items():
+        head, _, key = k.partition(".")
+        if key:
+            table = dict(getattr(spec, head, {}) or {})
+            table.update(out.get(head, {}))
+            table[key] = v
+            out[head] = {str(a): b for a, b in table.items()}
+        else:
+            out[k] = v
+    return out

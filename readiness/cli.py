@@ -1,0 +1,230 @@
+"""The ``readiness`` command line: argument parsing, one or two API calls, rendering.
+
+No method logic lives here. Any :class:`ReadinessError` becomes ``Error: ...`` on
+stderr with exit status 2; ``--debug`` shows the traceback too. Heavy packages
+(WeasyPrint, matplotlib, scikit-learn) are imported only inside the commands that
+need them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import sys
+
+import click
+
+from ._validation import ReadinessError
+
+EXIT_USER_ERROR = 2
+
+
+class _Group(click.Group):
+    """A click group that turns user errors into ``Error: ...`` and exit status 2."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except ReadinessError as exc:
+            if ctx.params.get("debug"):
+                raise
+            for line in exc.problems:
+                click.echo(f"Error: {line}", err=True)
+            ctx.exit(EXIT_USER_ERROR)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show tracebacks for user errors too.")
+@click.version_option(package_name="readiness")
+def cli(debug):
+    """Sovereign AI readiness: score, rank and stress-test countries' readiness to build and run AI.
+
+    Example: readiness score --country KE
+    """
+
+
+def data_options(func):
+    """--data, --settings and --set, spelt alike by every command."""
+    func = click.option("--set", "overrides", multiple=True, metavar="NAME=VALUE",
+                        help="Change one setting, e.g. --set normalisation=zscore (repeatable).")(func)
+    func = click.option("--settings", type=click.Path(exists=True, dir_okay=False),
+                        help="Settings file (.toml, or .csv with setting,value).")(func)
+    func = click.option("--data", type=click.Path(exists=True),
+                        help="Workbook (.xlsx) or folder of CSV files; default: the embedded dataset.")(func)
+    return func
+
+
+def format_option(func):
+    return click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+                        show_default=True, help="Output format.")(func)
+
+
+def _build(data, settings, overrides):
+    from . import api
+    from .dataset import load_dataset
+    from .pipeline import build
+
+    dataset = load_dataset(data)
+    spec = api.resolve_spec(dataset, settings, overrides)
+    return build(dataset, spec)
+
+
+def _json(obj):
+    def clean(o):
+        if isinstance(o, float) and math.isnan(o):
+            return None
+        if isinstance(o, dict):
+            return {k: clean(v) for k, v in o.items()}
+        if isinstance(o, (list, tuple)):
+            return [clean(v) for v in o]
+        if hasattr(o, "item"):
+            return clean(o.item())
+        return o
+
+    click.echo(json.dumps(clean(obj), indent=2, ensure_ascii=False))
+
+
+def _csv(frame):
+    buf = io.StringIO()
+    frame.to_csv(buf, index=False, lineterminator="\n")
+    click.echo(buf.getvalue(), nl=False)
+
+
+def _fmt(x, digits=1):
+    return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.{digits}f}"
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(soft_wrap=False, highlight=False)
+
+
+@cli.command()
+@click.option("--country", "-c", required=True, help="ISO2 or ISO3 code or name, e.g. KE, KEN or Kenya.")
+@data_options
+@format_option
+def score(country, data, settings, overrides, fmt):
+    """A country's composite score and rank, each dimension's, and its peers' medians.
+
+    Example: readiness score --country KE --format json
+    """
+    from . import api
+
+    result = _build(data, settings, overrides)
+    prof = api.profile(result, country)
+    if fmt == "json":
+        return _json(prof)
+    if fmt == "csv":
+        import pandas as pd
+
+        rows = [{"node": "index", "name": "Composite", "score": prof["score"], "rank": prof["rank"]}]
+        rows += [{"node": d["code"], "name": d["name"], "score": d["score"], "rank": d["rank"]}
+                 for d in prof["dimensions"]]
+        frame = pd.DataFrame(rows)
+        frame.insert(0, "country", prof["country"])
+        frame["n"] = prof["n"]
+        return _csv(frame)
+    _render_profile(prof)
+
+
+def _render_profile(prof):
+    from rich.table import Table
+
+    con = _console()
+    bits = [b for b in (prof["region"], prof["income_group"]) if b]
+    con.print(f"[bold]{prof['name']}[/bold] ({prof['country']})" + (" · " + " · ".join(bits) if bits else ""))
+    if not prof["scored"]:
+        con.print(f"{prof['reason']}")
+    else:
+        con.print(f"Composite score [bold]{_fmt(prof['score'], 2)}[/bold] · rank [bold]{prof['rank']}[/bold] "
+                  f"of {prof['n']}")
+    table = Table(show_edge=False, header_style="bold")
+    for col, just in (("Dimension", "left"), ("Score", "right"), ("Rank", "right"),
+                      ("Region median", "right"), ("Income-group median", "right")):
+        table.add_column(col, justify=just)
+    for d in prof["dimensions"]:
+        table.add_row(d["name"], _fmt(d["score"]), str(d["rank"] or "–"), _fmt(d["region_median"]),
+                      _fmt(d["income_group_median"]))
+    con.print(table)
+    peers = prof["peers"]
+    for key, label in (("region", "Region"), ("income_group", "Income group")):
+        p = peers[key]
+        if p["group"]:
+            con.print(f"{label} median ({p['group']}, {p['n']} countries): {_fmt(p['median'])}")
+    cov = prof["coverage"]
+    con.print(f"Data coverage: {cov['present']} of {cov['indicators']} indicators present, "
+              f"{cov['imputed']} imputed")
+    version = f" {prof['version']}" if prof["version"] else ""
+    con.print(f"[dim]Data: {prof['dataset']}{version} · fingerprint {prof['data_fingerprint']}[/dim]")
+
+
+@cli.command()
+@click.option("--top", type=click.IntRange(min=1), help="Show only the first N countries.")
+@click.option("--level", help="Rank on this node (a dimension code) instead of the index.")
+@data_options
+@format_option
+def rank(top, level, data, settings, overrides, fmt):
+    """The league table, best first.
+
+    Example: readiness rank --top 20
+    """
+    from . import api
+
+    result = _build(data, settings, overrides)
+    table = api.league_table(result, level=level, top=top)
+    if fmt == "json":
+        return _json({"level": level or result.index_code, "n": int(result.scores[level or result.index_code]
+                                                                    .notna().sum()),
+                      "countries": table.to_dict("records"), "settings": result.spec.to_dict(),
+                      "data_fingerprint": result.fingerprint()})
+    if fmt == "csv":
+        return _csv(table)
+    from rich.table import Table
+
+    t = Table(show_edge=False, header_style="bold")
+    t.add_column("Rank", justify="right")
+    t.add_column("Country")
+    t.add_column("Score", justify="right")
+    extra = [c for c in table.columns if c not in ("rank", "country", "name", "score")]
+    for c in extra:
+        t.add_column(result.dataset.node_name(c), justify="right")
+    for row in table.itertuples(index=False):
+        r = row._asdict()
+        t.add_row(str(r["rank"]), f"{r['name']} ({r['country']})", _fmt(r["score"]),
+                  *[_fmt(r[c]) for c in extra])
+    con = _console()
+    con.print(t)
+    if len(result.not_scored):
+        con.print(f"[dim]{len(result.not_scored)} countries not scored (coverage below "
+                  f"{result.spec.coverage_min:.0%}); see `readiness validate`.[/dim]")
+    con.print(f"[dim]fingerprint {result.fingerprint()}[/dim]")
+
+
+@cli.command()
+@click.option("--data", type=click.Path(exists=True), help="Workbook (.xlsx) or folder of CSV files.")
+def validate(data):
+    """Check a workbook and report every problem at once, with sheet and cell.
+
+    Example: readiness validate --data my_country.xlsx
+    """
+    from .dataset import load_dataset
+    from .screen import coverage
+
+    ds = load_dataset(data)
+    cov = coverage(ds.values)
+    click.echo(f"OK: {ds.values.shape[0]} countries, {ds.values.shape[1]} indicators, "
+               f"{len(ds.structure)} aggregates; {int(ds.values.isna().sum().sum())} missing values.")
+    low = cov[cov < 0.66].sort_values()
+    for c, v in low.items():
+        click.echo(f"  {c} {ds.countries.at[c, 'name']}: coverage {v:.0%}")
+
+
+def main():  # pragma: no cover - the console script
+    cli(prog_name="readiness")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
