@@ -1,0 +1,296 @@
+"""Chip-import concentration from bilateral trade: the trade-data slot of the chips dimension.
+
+The chips dimension scores how exposed a country is to few foreign chip suppliers.
+Open bilateral chip-trade data for every country is not available offline, so the
+default dataset carries three measures for the 50 importers of the Atlas of Economic
+Complexity extract (:func:`read_atlas_concentration`) and leaves the other countries
+missing (to be imputed and flagged by the pipeline). A user with a bilateral extract
+of their own (UN Comtrade or CEPII BACI, HS 8541/8542) gives it as the ``Trade`` sheet
+or ``trade.csv`` (``importer, exporter, year, value``), and :func:`chip_concentration`
+turns it into the same three measures:
+
+``top_supplier_share``
+    Share of the importer's chip imports from its largest single supplier, in
+    percent (0-100). Pooled suppliers (``ROW``, "rest of world") are never the top
+    supplier.
+``hhi``
+    Herfindahl-Hirschman index of supplier shares: the shares as fractions (0-1),
+    squared and summed, times 10,000, so 0-10,000 points (the US merger-guidelines
+    scale). A pooled supplier counts as one supplier, so with a pooled row the
+    HHI is an upper bound.
+``cluster_share``
+    Share of imports from the Taiwan + mainland China + Hong Kong cluster (or any
+    ``cluster`` given), in percent (0-100).
+
+All three are "higher = more exposed" (direction -1 in the framework).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ._validation import InputError, Problem
+
+__all__ = [
+    "TradeError",
+    "TRADE_COLUMNS",
+    "CLUSTER",
+    "POOLED",
+    "MEASURES",
+    "INDICATOR_CODES",
+    "chip_concentration",
+    "read_atlas_concentration",
+]
+
+TRADE_COLUMNS = ("importer", "exporter", "year", "value")
+CLUSTER = ("TWN", "CHN", "HKG")
+POOLED = ("ROW",)
+MEASURES = ("top_supplier_share", "hhi", "cluster_share")
+#: The framework's indicator code for each measure.
+INDICATOR_CODES = {
+    "top_supplier_share": "chip_top_supplier_share",
+    "hhi": "chip_supplier_hhi",
+    "cluster_share": "chip_cluster_share",
+}
+
+_ATLAS_COLUMNS = ("importer", "year", "top1_share", "hhi_row_as_one_supplier",
+                  "twn_chn_hkg_share", "importer_is_aggregate")
+
+
+class TradeError(InputError):
+    """A bilateral trade table (or the Atlas extract) that cannot be used as it is."""
+
+
+def _letter(j: int) -> str:
+    """Spreadsheet column letter of the 0-based column position ``j``."""
+    s = ""
+    j += 1
+    while j:
+        j, r = divmod(j - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
+def _years(year) -> list[int] | None:
+    """``None`` or the list of years asked for."""
+    if year is None:
+        return None
+    if isinstance(year, (int, np.integer)):
+        return [int(year)]
+    if isinstance(year, Iterable) and not isinstance(year, str):
+        return [int(y) for y in year]
+    raise TypeError(f"year must be None, an int or a list of ints; got {year!r}")
+
+
+def _numbers(frame: pd.DataFrame, column: str, where: str, problems: list) -> pd.Series:
+    """Parse ``column`` as floats, adding one problem per cell that is not a number."""
+    parsed = pd.to_numeric(frame[column], errors="coerce")
+    raw = frame[column]
+    bad = parsed.isna() & raw.notna() & (raw.astype(str).str.strip() != "")
+    blank = raw.isna() | (raw.astype(str).str.strip() == "")
+    j = list(frame.columns).index(column)
+    for pos in np.flatnonzero(bad.to_numpy() | blank.to_numpy()):
+        problems.append(Problem(where, f"{_letter(j)}{pos + 2}", f"{raw.iloc[pos]!r}", "a number"))
+    return parsed
+
+
+def chip_concentration(trade: pd.DataFrame, *, year=None, cluster=CLUSTER,
+                       pooled=POOLED) -> pd.DataFrame:
+    """Compute each importer's chip-supplier concentration from bilateral trade.
+
+    Parameters
+    ----------
+    trade : DataFrame
+        One row per flow with the columns ``importer`` and ``exporter`` (ISO3
+        codes), ``year`` and ``value`` (imports, any currency; only shares are
+        used). Other columns are ignored.
+    year : int or list of int, optional
+        The years to use; the flows of these years are summed per importer and
+        exporter before shares are taken. ``None`` (default) uses every year.
+    cluster : sequence of str, default=("TWN", "CHN", "HKG")
+        The exporters whose combined share is ``cluster_share``.
+    pooled : sequence of str, default=("ROW",)
+        Exporter codes that pool many countries ("rest of world"). They count in
+        the importer's total and as one supplier in the HHI, but are never the top
+        supplier.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by importer ISO3 (index name ``country``, sorted), with the columns
+        ``top_supplier_share`` (percent), ``hhi`` (0-10,000 points) and
+        ``cluster_share`` (percent). An importer whose flows sum to zero gets NaN.
+
+    Raises
+    ------
+    TradeError
+        A required column is missing, a value or year is not a number, a value is
+        negative, or no flow is left for the years asked for. Every problem is
+        reported at once, with its cell (the header is row 1).
+
+    See Also
+    --------
+    read_atlas_concentration : the same measures from the Atlas 50-importer extract.
+
+    Notes
+    -----
+    With :math:`v_{ij}` the imports of importer :math:`i` from exporter :math:`j`
+    summed over the chosen years and :math:`s_{ij} = v_{ij} / \\sum_j v_{ij}`:
+    top-supplier share :math:`= 100 \\max_{j \\notin P} s_{ij}`,
+    HHI :math:`= 10^4 \\sum_j s_{ij}^2`, cluster share
+    :math:`= 100 \\sum_{j \\in C} s_{ij}`. Flows from a country to itself
+    (re-imports) are dropped. Codes are compared upper-case and stripped.
+
+    Examples
+    --------
+    Kenya buys 60 from China, 30 from Malaysia and 10 from the US: HHI =
+    (0.6² + 0.3² + 0.1²) x 10,000 = 4,600.
+
+    >>> trade = pd.DataFrame({"importer": ["KEN", "KEN", "KEN", "UGA"],
+    ...                       "exporter": ["CHN", "MYS", "USA", "CHN"],
+    ...                       "year": [2023, 2023, 2023, 2023],
+    ...                       "value": [60.0, 30.0, 10.0, 5.0]})
+    >>> chip_concentration(trade).round(6)  # doctest: +NORMALIZE_WHITESPACE
+             top_supplier_share      hhi  cluster_share
+    country
+    KEN                    60.0   4600.0           60.0
+    UGA                   100.0  10000.0          100.0
+    """
+    if not isinstance(trade, pd.DataFrame):
+        raise TypeError(f"trade must be a pandas DataFrame; got {type(trade).__name__}")
+    where = "Trade"
+    columns = [str(c).strip().lower() for c in trade.columns]
+    missing = [c for c in TRADE_COLUMNS if c not in columns]
+    if missing:
+        found = ", ".join(map(str, trade.columns)) or "none"
+        raise TradeError([Problem(where, None, f"no column {c!r} (columns: {found})",
+                                  "the columns importer, exporter, year, value") for c in missing])
+    frame = trade.copy()
+    frame.columns = columns
+    problems: list = []
+    value = _numbers(frame, "value", where, problems)
+    years = _numbers(frame, "year", where, problems)
+    j = columns.index("value")
+    for pos in np.flatnonzero((value < 0).to_numpy()):
+        problems.append(Problem(where, f"{_letter(j)}{pos + 2}", f"{value.iloc[pos]!r}",
+                                "a value >= 0"))
+    for col in ("importer", "exporter"):
+        k = columns.index(col)
+        codes = frame[col].astype("string").str.strip()
+        for pos in np.flatnonzero(codes.isna().to_numpy() | (codes == "").to_numpy()):
+            problems.append(Problem(where, f"{_letter(k)}{pos + 2}", "an empty cell", "an ISO3 code"))
+    if problems:
+        raise TradeError(problems)
+    flows = pd.DataFrame({
+        "importer": frame["importer"].astype(str).str.strip().str.upper(),
+        "exporter": frame["exporter"].astype(str).str.strip().str.upper(),
+        "year": years.astype(int),
+        "value": value.astype(float),
+    })
+    wanted = _years(year)
+    if wanted is not None:
+        flows = flows[flows["year"].isin(wanted)]
+        if flows.empty:
+            raise TradeError(Problem(where, None, f"no flows in the year(s) {wanted}",
+                                     "at least one flow in the years asked for"))
+    flows = flows[flows["importer"] != flows["exporter"]]
+    summed = flows.groupby(["importer", "exporter"], sort=True)["value"].sum()
+    total = summed.groupby(level="importer").sum()
+    share = summed / total.reindex(summed.index.get_level_values("importer")).to_numpy()
+    exporter = share.index.get_level_values("exporter")
+    pooled_set = {str(c).upper() for c in pooled}
+    cluster_set = {str(c).upper() for c in cluster}
+    named = share[~exporter.isin(pooled_set)]
+    out = pd.DataFrame(index=pd.Index(total.index, name="country"))
+    out["top_supplier_share"] = 100.0 * named.groupby(level="importer").max().reindex(out.index)
+    out["hhi"] = 10000.0 * (share ** 2).groupby(level="importer").sum().reindex(out.index)
+    in_cluster = share[exporter.isin(cluster_set)].groupby(level="importer").sum()
+    out["cluster_share"] = 100.0 * in_cluster.reindex(out.index).fillna(0.0)
+    out.loc[total.reindex(out.index).to_numpy() <= 0, list(MEASURES)] = np.nan
+    out.columns.name = None
+    return out
+
+
+def read_atlas_concentration(path, *, period: str = "2021-2023avg") -> pd.DataFrame:
+    """Read the Atlas 50-importer concentration table in :func:`chip_concentration`'s units.
+
+    Parameters
+    ----------
+    path : str or Path
+        ``chip_import_concentration_2021_2023.csv`` (Atlas of Economic Complexity,
+        HS2012, chips basket; derived per importer, see its README).
+    period : str, default="2021-2023avg"
+        The value of its ``year`` column to use: ``"2021"``, ``"2022"``, ``"2023"``
+        or ``"2021-2023avg"`` (shares of the mean of the three annual flows per pair).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by importer ISO3 (``country``, sorted), the pooled ``ROW`` row
+        dropped, with ``top_supplier_share`` (``top1_share`` x 100, percent),
+        ``hhi`` (``hhi_row_as_one_supplier`` x 10,000, points) and
+        ``cluster_share`` (``twn_chn_hkg_share`` x 100, percent), rounded to 10
+        decimals to drop floating-point noise (the file has 4).
+
+    Raises
+    ------
+    TradeError
+        The file is missing, a column is missing, a cell is not a number, an importer
+        appears twice for the period, or no row has that period. The message names
+        the file and the line (the header is line 1).
+
+    Examples
+    --------
+    >>> import io
+    >>> text = ("importer,year,top1_share,hhi_row_as_one_supplier,twn_chn_hkg_share,"
+    ...         "importer_is_aggregate\\n"
+    ...         "NGA,2021-2023avg,0.5605,0.3344,0.5757,0\\n"
+    ...         "ROW,2021-2023avg,0.1068,0.0628,0.2373,1\\n")
+    >>> read_atlas_concentration(io.StringIO(text))  # doctest: +NORMALIZE_WHITESPACE
+             top_supplier_share     hhi  cluster_share
+    country
+    NGA                   56.05  3344.0          57.57
+    """
+    name = getattr(path, "name", None) or "the Atlas extract"
+    if isinstance(path, (str, Path)):
+        path = Path(path)
+        name = str(path)
+        if not path.is_file():
+            raise TradeError(f"{name}: file not found; expected the Atlas chip-import "
+                             "concentration table (chip_import_concentration_2021_2023.csv)")
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = [c for c in _ATLAS_COLUMNS if c not in table.columns]
+    if missing:
+        raise TradeError(f"{name}, line 1 (header): missing column(s) {', '.join(map(repr, missing))}; "
+                         f"found {', '.join(table.columns)}; expected {', '.join(_ATLAS_COLUMNS)}")
+    rows = table[table["year"] == period]
+    if rows.empty:
+        raise TradeError(f"{name}: no row with year {period!r}; found "
+                         f"{', '.join(sorted(set(table['year'])))}")
+    problems = []
+    parsed = {}
+    scale = {"top1_share": 100.0, "hhi_row_as_one_supplier": 10000.0, "twn_chn_hkg_share": 100.0,
+             "importer_is_aggregate": 1.0}
+    for col, factor in scale.items():
+        values = pd.to_numeric(rows[col], errors="coerce")
+        for label in rows.index[values.isna()]:
+            problems.append(f"{name}, line {label + 2}: found {rows.at[label, col]!r} in column "
+                            f"{col!r}; expected a number")
+        parsed[col] = (values * factor).round(10)
+    seen = rows["importer"].duplicated(keep="first")
+    for label in rows.index[seen.to_numpy()]:
+        problems.append(f"{name}, line {label + 2}: importer {rows.at[label, 'importer']!r} a second "
+                        f"time for {period}; expected each importer once")
+    if problems:
+        raise TradeError(problems)
+    keep = (parsed["importer_is_aggregate"] == 0).to_numpy()
+    out = pd.DataFrame({
+        "top_supplier_share": parsed["top1_share"].to_numpy()[keep],
+        "hhi": parsed["hhi_row_as_one_supplier"].to_numpy()[keep],
+        "cluster_share": parsed["twn_chn_hkg_share"].to_numpy()[keep],
+    }, index=pd.Index(rows["importer"].str.strip().to_numpy()[keep], name="country"))
+    return out.sort_index()
