@@ -203,7 +203,7 @@ def normalise(values, meta, *, method="minmax", by_indicator=None, params=None):
     if np.any(const):
         codes = list(meta.index[np.any(const.reshape(-1, const.shape[-1]), axis=0)])
         warnings.warn(
-            f"indicator(s) {', '.join(codes)} have no range (all values equal): their "
+            f"indicator(s) {', '.join(codes)} have no range (all values equal, or a target equal to the minimum): their "
             "normalised scores are missing and aggregation skips them",
             ReadinessWarning,
             stacklevel=2,

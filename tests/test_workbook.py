@@ -1,0 +1,123 @@
+"""Bad workbooks get one clear message per problem, naming the sheet and cell; exit status 2."""
+
+import hashlib
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from readiness import InputError, load_dataset
+from readiness.cli import cli
+
+from .conftest import tiny_tables
+
+
+def write(path, tables):
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, df in tables.items():
+        ws = wb.create_sheet(name)
+        ws.append(list(df.columns))
+        for row in df.itertuples(index=False):
+            ws.append(list(row))
+    wb.save(path)
+    return path
+
+
+def sha(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_good_workbook_reads(tmp_path):
+    ds = load_dataset(write(tmp_path / "ok.xlsx", tiny_tables()))
+    assert ds.values.shape == (4, 4) and ds.index_code == "I"
+    assert ds.levels == {"a1": 1, "a2": 1, "b1": 1, "b2": 1, "A": 2, "B": 2, "I": 3}
+
+
+def broken(kind):
+    t = {k: v.copy() for k, v in tiny_tables().items()}
+    if kind == "text":
+        t["Data"]["a2"] = t["Data"]["a2"].astype(object)
+        t["Data"].loc[2, "a2"] = "n/a"
+    elif kind == "duplicate":
+        t["Data"].loc[3, "country"] = "BBB"
+    elif kind == "unknown_code":
+        t["Data"]["zz"] = 1.0
+    elif kind == "direction":
+        t["Indicators"].loc[1, "direction"] = 2
+    elif kind == "weight":
+        t["Indicators"].loc[3, "weight"] = -1
+    elif kind == "sheet":
+        del t["Structure"]
+    return t
+
+
+EXPECTED = {
+    "text": "Data!C4: found text 'n/a'; expected a number or an empty cell.",
+    "duplicate": "Data!A5: found BBB a second time (first in row 3); expected each country once.",
+    "unknown_code": "Data!F1: found the column 'zz'; expected an indicator code defined in the Indicators sheet.",
+    "direction": "Indicators!D3: found 2; expected 1 or -1.",
+    "weight": "Indicators!E5: found -1; expected a number >= 0.",
+    "sheet": "Structure: found no such sheet; expected a sheet named 'Structure' (see docs/format.md).",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(EXPECTED))
+def test_each_problem_is_named_with_sheet_and_cell(tmp_path, kind):
+    path = write(tmp_path / f"{kind}.xlsx", broken(kind))
+    with pytest.raises(InputError) as info:
+        load_dataset(path)
+    assert info.value.problems == [EXPECTED[kind]]
+
+
+@pytest.mark.parametrize("kind", sorted(EXPECTED))
+def test_cli_reports_problem_exit_2_and_leaves_input_alone(tmp_path, kind):
+    path = write(tmp_path / f"{kind}.xlsx", broken(kind))
+    before = sha(path)
+    res = CliRunner().invoke(cli, ["score", "--country", "AAA", "--data", str(path)])
+    assert res.exit_code == 2
+    assert res.stderr == f"Error: {EXPECTED[kind]}\n"
+    assert "Traceback" not in res.output
+    assert sha(path) == before
+
+
+def test_every_problem_reported_at_once(tmp_path):
+    t = broken("text")
+    t["Indicators"].loc[1, "direction"] = 0
+    t["Indicators"].loc[3, "weight"] = -2
+    with pytest.raises(InputError) as info:
+        load_dataset(write(tmp_path / "many.xlsx", t))
+    assert len(info.value.problems) == 3
+
+
+def test_not_an_xlsx(tmp_path):
+    path = tmp_path / "fake.xlsx"
+    path.write_text("country,a1\nKEN,1\n")
+    res = CliRunner().invoke(cli, ["score", "-c", "KEN", "--data", str(path)])
+    assert res.exit_code == 2
+    assert res.stderr == ("Error: fake.xlsx: found a file that is not an .xlsx workbook; expected an Excel "
+                          "workbook (.xlsx) or a folder of CSV files.\n")
+
+
+def test_hostile_xml_is_refused(tmp_path):
+    """A workbook whose XML declares entities (billion laughs) is refused, not expanded."""
+    import zipfile
+
+    src = write(tmp_path / "ok.xlsx", tiny_tables())
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(bomb, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "xl/workbook.xml":
+                data = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;">]>' + data
+            zout.writestr(item, data)
+    with pytest.raises(InputError, match="cannot be read .EntitiesForbidden"):
+        load_dataset(bomb)
+
+
+def test_csv_folder_names_the_file(tmp_path):
+    for name, df in broken("text").items():
+        df.to_csv(tmp_path / f"{name.lower()}.csv", index=False)
+    with pytest.raises(InputError) as info:
+        load_dataset(tmp_path)
+    assert info.value.problems == ["data.csv!C4: found text 'n/a'; expected a number or an empty cell."]
