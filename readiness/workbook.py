@@ -19,6 +19,14 @@ from .dataset import SHEETS, Dataset, from_tables
 __all__ = ["read_workbook", "read_tables"]
 
 
+def _root_cause(exc: BaseException) -> str:
+    """The innermost exception's type and message (openpyxl wraps parser errors)."""
+    while exc.__cause__ is not None or exc.__context__ is not None:
+        exc = exc.__cause__ or exc.__context__
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
 def _sheet_frame(ws) -> pd.DataFrame | None:
     rows = [list(r) for r in ws.iter_rows(values_only=True)]
     while rows and all(v is None or (isinstance(v, str) and not v.strip()) for v in rows[-1]):
@@ -47,7 +55,7 @@ def read_tables(path) -> dict:
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
     except Exception as exc:  # any parser failure on a hostile or broken file is user input
-        raise InputError(Problem(path.name, None, f"a workbook that cannot be read ({type(exc).__name__}: {exc})",
+        raise InputError(Problem(path.name, None, f"a workbook that cannot be read ({_root_cause(exc)})",
                                  "an Excel workbook (.xlsx)")) from None
     try:
         by_lower = {name.lower(): name for name in wb.sheetnames}
@@ -58,7 +66,7 @@ def read_tables(path) -> dict:
                 tables[sheet] = _sheet_frame(wb[real])
         return tables
     except Exception as exc:
-        raise InputError(Problem(path.name, None, f"a workbook that cannot be read ({type(exc).__name__}: {exc})",
+        raise InputError(Problem(path.name, None, f"a workbook that cannot be read ({_root_cause(exc)})",
                                  "an Excel workbook (.xlsx)")) from None
     finally:
         wb.close()
