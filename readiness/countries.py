@@ -79,7 +79,10 @@ def suggest(query, candidates: dict, n: int = 3) -> list[str]:
     for iso3, name in candidates.items():
         folded[_fold(iso3)] = iso3
         folded[_fold(name)] = iso3
-    hits = difflib.get_close_matches(key, list(folded), n=n * 2, cutoff=0.6)
+    scored = sorted(((difflib.SequenceMatcher(None, key, k).ratio(), k) for k in folded), reverse=True)
+    best = scored[0][0] if scored else 0.0
+    # close matches only: the best one, and others nearly as close
+    hits = [k for r, k in scored if r >= 0.6 and r >= best - 0.05]
     if not hits:
         # prefixes and substrings ("Keny", "Korea") often miss the ratio cut-off
         hits = [k for k in folded if key and (k.startswith(key) or key in k)]
