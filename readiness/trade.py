@@ -176,7 +176,7 @@ def chip_concentration(trade: pd.DataFrame, *, year=None, cluster=CLUSTER,
     years = _numbers(frame, "year", where, problems)
     j = columns.index("value")
     for pos in np.flatnonzero((value < 0).to_numpy()):
-        problems.append(Problem(where, f"{_letter(j)}{pos + 2}", f"{value.iloc[pos]!r}",
+        problems.append(Problem(where, f"{_letter(j)}{pos + 2}", f"{float(value.iloc[pos])!r}",
                                 "a value >= 0"))
     for col in ("importer", "exporter"):
         k = columns.index(col)
