@@ -28,14 +28,19 @@ def denominate(values: pd.DataFrame, indicators: pd.DataFrame, countries: pd.Dat
     >>> denominate(v, meta, c)["gpu"].tolist()
     [2.0, 2.0]
     """
-    out = values.copy()
-    for code in values.columns:
-        den = indicators.at[code, "denominator"]
-        if den:
-            d = pd.to_numeric(countries[den].reindex(values.index), errors="coerce")
-            d = d.where(d != 0)
-            out[code] = values[code] / d * float(indicators.at[code, "scale"])
-    return out
+    dens = indicators["denominator"].reindex(values.columns).fillna("")
+    cols = np.flatnonzero(dens.to_numpy() != "")
+    if not len(cols):
+        return values.copy()
+    x = values.to_numpy(dtype=float, copy=True)
+    table = countries.reindex(values.index)
+    for name in dict.fromkeys(dens.iloc[cols]):
+        d = pd.to_numeric(table[name], errors="coerce").to_numpy(dtype=float)
+        d = np.where(d == 0, np.nan, d)
+        sel = cols[dens.iloc[cols].to_numpy() == name]
+        scale = indicators["scale"].reindex(values.columns).to_numpy(dtype=float)[sel]
+        x[:, sel] = x[:, sel] / d[:, None] * scale
+    return pd.DataFrame(x, index=values.index, columns=values.columns)
 
 
 def transform(values: pd.DataFrame, indicators: pd.DataFrame) -> pd.DataFrame:
@@ -47,10 +52,9 @@ def transform(values: pd.DataFrame, indicators: pd.DataFrame) -> pd.DataFrame:
         If ``log`` meets a value <= 0 or ``log1p`` a value <= -1.
     """
     out = values.copy()
-    for code in values.columns:
-        kind = indicators.at[code, "transform"]
-        if kind == "none":
-            continue
+    kinds = indicators["transform"].reindex(values.columns)
+    for code in kinds.index[kinds != "none"]:
+        kind = kinds[code]
         x = values[code]
         floor = 0.0 if kind == "log" else -1.0
         bad = x[x <= floor]

@@ -68,6 +68,19 @@ def passes(x, *, skew_max=2.0, kurt_max=3.5):
     return bool(abs(s) < skew_max or k < kurt_max)
 
 
+def _stats(v):
+    """(skew, kurt) of a vector without NaN, as :func:`skew` and :func:`kurt` compute them."""
+    n = v.size
+    d = v - v.mean()
+    d2 = d * d
+    m2 = d2.sum()
+    if n < 4 or m2 == 0:
+        return np.nan, np.nan
+    sk = np.sqrt(n) * (d2 * d).sum() / m2**1.5 * np.sqrt(n * (n - 1)) / (n - 2)
+    r = n * (d2 * d2).sum() / m2**2
+    return sk, ((n + 1) * (r - 3) + 6) * (n - 1) / ((n - 2) * (n - 3))
+
+
 def winsorise(x, *, winsor_max=5, skew_max=2.0, kurt_max=3.5):
     """Winsorise ``x`` as COINr's ``winsorise()`` does; return (values, n_points, high, low).
 
@@ -77,27 +90,33 @@ def winsorise(x, *, winsor_max=5, skew_max=2.0, kurt_max=3.5):
     """
     x = np.array(x, dtype=float)
     present = ~np.isnan(x)
+    v = x[present]
+    high_v = np.zeros(v.shape, dtype=bool)
+    low_v = np.zeros(v.shape, dtype=bool)
+    nwin = 0
+    sk, ku = _stats(v)
+    passing = np.isnan(sk) or abs(sk) < skew_max or ku < kurt_max
+    while not passing and (winsor_max is None or nwin < winsor_max):
+        if sk >= 0:
+            top = v == v.max()
+            if top.all():
+                break
+            v[top] = v[~top].max()
+            high_v = top
+        else:
+            bottom = v == v.min()
+            if bottom.all():
+                break
+            v[bottom] = v[~bottom].min()
+            low_v = bottom
+        nwin = int(high_v.sum() + low_v.sum())
+        sk, ku = _stats(v)
+        passing = np.isnan(sk) or abs(sk) < skew_max or ku < kurt_max
+    x[present] = v
     high = np.zeros(x.shape, dtype=bool)
     low = np.zeros(x.shape, dtype=bool)
-    nwin = 0
-    passing = passes(x, skew_max=skew_max, kurt_max=kurt_max)
-    while not passing and (winsor_max is None or nwin < winsor_max):
-        if skew(x) >= 0:
-            top = present & (x == np.nanmax(x))
-            rest = present & ~top
-            if not rest.any():
-                break
-            x[top] = np.max(x[rest])
-            high = top
-        else:
-            bottom = present & (x == np.nanmin(x))
-            rest = present & ~bottom
-            if not rest.any():
-                break
-            x[bottom] = np.min(x[rest])
-            low = bottom
-        nwin = int(high.sum() + low.sum())
-        passing = passes(x, skew_max=skew_max, kurt_max=kurt_max)
+    high[present] = high_v
+    low[present] = low_v
     return x, nwin, high, low
 
 
@@ -173,11 +192,33 @@ def treat(values, *, method="coinr", winsor_max=5, skew_max=2.0, kurt_max=3.5, f
     x = np.asarray(values, dtype=float)
     if method == "none":
         return x.copy(), []
-    out = np.empty_like(x)
+    out = x.copy()
+    s0, k0 = _skew_kurt_columns(x)
+    ok = (np.abs(s0) < skew_max) | (k0 < kurt_max) | np.isnan(s0) | np.isnan(k0)
+    none = np.zeros(x.shape[0], dtype=bool)
     details = []
     for j in range(x.shape[1]):
+        if ok[j]:  # most indicators pass at once: no per-column work
+            details.append(ColumnTreatment(s0[j], k0[j], True, 0, s0[j], k0[j], True, False, none, none))
+            continue
         out[:, j], d = treat_column(
             x[:, j], winsor_max=winsor_max, skew_max=skew_max, kurt_max=kurt_max, fallback=fallback
         )
         details.append(d)
     return out, details
+
+
+def _skew_kurt_columns(x):
+    """Skew and kurtosis of every column at once (same formulas as :func:`skew`, :func:`kurt`)."""
+    present = ~np.isnan(x)
+    n = present.sum(axis=0).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.nansum(x, axis=0) / n
+        d = np.where(present, x - mean, 0.0)
+        m2 = np.sum(d**2, axis=0)
+        m2 = np.where(m2 == 0, np.nan, m2)
+        g = np.sqrt(n) * np.sum(d**3, axis=0) / m2**1.5
+        sk = np.where(n >= 3, g * np.sqrt(n * (n - 1)) / (n - 2), np.nan)
+        r = n * np.sum(d**4, axis=0) / m2**2
+        ku = np.where(n >= 4, ((n + 1) * (r - 3) + 6) * (n - 1) / ((n - 2) * (n - 3)), np.nan)
+    return sk, ku

@@ -48,8 +48,9 @@ def effective_weights(dataset, weights: pd.Series) -> pd.Series:
 
     The effective weights of the indicators sum to one (when no branch is all zero).
     """
-    parents = pd.concat([dataset.indicators["parent"], dataset.structure["parent"]])
-    rel = normalise_siblings(weights, parents)
+    parent_s = pd.concat([dataset.indicators["parent"], dataset.structure["parent"]])
+    rel = normalise_siblings(weights, parent_s).to_dict()
+    parents = parent_s.to_dict()
     out = {}
     for code in dataset.indicators.index:
         share, node = 1.0, code
