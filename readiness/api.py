@@ -208,3 +208,41 @@ def _flatten(spec, overrides):
         else:
             out[k] = v
     return out
+
+
+def indicator_list(dataset) -> pd.DataFrame:
+    """The framework, one row per indicator, with how many countries have a value."""
+    ind = dataset.indicators
+    return pd.DataFrame({
+        "code": ind.index,
+        "name": ind["name"].to_numpy(),
+        "dimension": ind["parent"].to_numpy(),
+        "direction": ind["direction"].astype(int).to_numpy(),
+        "unit": ind["unit"].to_numpy(),
+        "transform": ind["transform"].to_numpy(),
+        "source": ind["source"].to_numpy(),
+        "year": ind["year"].to_numpy(),
+        "licence": ind["licence"].to_numpy(),
+        "countries": dataset.values.notna().sum().reindex(ind.index).astype(int).to_numpy(),
+    })
+
+
+def attributions(dataset) -> pd.DataFrame:
+    """The sources the dataset's indicators use, with the attribution a publication must carry."""
+    used = []
+    for field in dataset.indicators["source"]:
+        for s in str(field).replace(";", ",").split(","):
+            s = s.strip()
+            if s and s not in used:
+                used.append(s)
+    src = dataset.sources
+    cols = ["source", "name", "publisher", "url", "licence", "year", "citation"]
+    if src.empty or "source" not in src.columns:
+        return pd.DataFrame({"source": used}).reindex(columns=cols, fill_value="")
+    src = src.copy()
+    for c in cols:
+        if c not in src.columns:
+            src[c] = ""
+    known = src.set_index("source")
+    rows = [{"source": s, **{c: known.at[s, c] if s in known.index else "" for c in cols[1:]}} for s in used]
+    return pd.DataFrame(rows, columns=cols)

@@ -186,11 +186,11 @@ def rank(top, level, data, settings, overrides, fmt):
 
     t = Table(show_edge=False, header_style="bold")
     t.add_column("Rank", justify="right")
-    t.add_column("Country")
+    t.add_column("Country", no_wrap=True, overflow="ellipsis", max_width=30)
     t.add_column("Score", justify="right")
     extra = [c for c in table.columns if c not in ("rank", "country", "name", "score")]
-    for c in extra:
-        t.add_column(result.dataset.node_name(c), justify="right")
+    for c in extra:  # dimension codes keep the table within 80 columns; names are in `readiness indicators`
+        t.add_column(c, justify="right")
     for row in table.itertuples(index=False):
         r = row._asdict()
         t.add_row(str(r["rank"]), f"{r['name']} ({r['country']})", _fmt(r["score"]),
@@ -220,6 +220,73 @@ def validate(data):
     low = cov[cov < 0.66].sort_values()
     for c, v in low.items():
         click.echo(f"  {c} {ds.countries.at[c, 'name']}: coverage {v:.0%}")
+
+
+@cli.command()
+@click.option("--data", type=click.Path(exists=True), help="Workbook (.xlsx) or folder of CSV files.")
+@format_option
+def indicators(data, fmt):
+    """List the indicator framework: code, dimension, unit, source, year, licence, countries covered.
+
+    Example: readiness indicators --format csv
+    """
+    from . import api
+    from .dataset import load_dataset
+
+    ds = load_dataset(data)
+    table = api.indicator_list(ds)
+    if fmt == "json":
+        return _json({"dataset": ds.label, "version": ds.version or None, "data_fingerprint": ds.fingerprint(),
+                      "n_countries": int(ds.values.shape[0]), "indicators": table.to_dict("records")})
+    if fmt == "csv":
+        return _csv(table)
+    from rich.table import Table
+
+    t = Table(show_edge=False, header_style="bold")
+    t.add_column("Code", no_wrap=True)
+    t.add_column("Name · unit", ratio=3)
+    t.add_column("Dir", justify="right")
+    t.add_column("Source · licence", ratio=2)
+    t.add_column("Year", justify="right")
+    t.add_column("N", justify="right")
+    for dim, rows in table.groupby("dimension", sort=False):
+        t.add_row(f"[bold]{ds.node_name(dim)}[/bold]", "", "", "", "", "")
+        for r in rows.to_dict("records"):
+            licence = str(r["licence"]).split(";")[0].split(":")[0]  # full text in --format csv/json
+            t.add_row(r["code"], f"{r['name']} · {r['unit']}", f"{r['direction']:+d}", f"{r['source']} · {licence}",
+                      str(r["year"]), str(r["countries"]))
+    con = _console()
+    con.print(t)
+    version = f" {ds.version}" if ds.version else ""
+    con.print(f"[dim]{len(table)} indicators, {ds.values.shape[0]} countries · data {ds.label}{version} · "
+              f"fingerprint {ds.fingerprint()}[/dim]")
+
+
+@cli.command()
+@click.option("--data", type=click.Path(exists=True), help="Workbook (.xlsx) or folder of CSV files.")
+@format_option
+def sources(data, fmt):
+    """Print the attributions a publication using these data must carry.
+
+    Example: readiness sources
+    """
+    from . import api
+    from .dataset import load_dataset
+
+    ds = load_dataset(data)
+    table = api.attributions(ds)
+    if fmt == "json":
+        return _json({"dataset": ds.label, "version": ds.version or None, "data_fingerprint": ds.fingerprint(),
+                      "sources": table.to_dict("records")})
+    if fmt == "csv":
+        return _csv(table)
+    for r in table.to_dict("records"):
+        click.echo(f"- {r['citation'] or r['name'] or r['source']}")
+        details = " · ".join(str(x) for x in (r["publisher"], r["licence"], r["url"]) if x)
+        if details:
+            click.echo(f"  {details}")
+    version = f" {ds.version}" if ds.version else ""
+    click.echo(f"Data: {ds.label}{version} · fingerprint {ds.fingerprint()}")
 
 
 def main():  # pragma: no cover - the console script
