@@ -126,11 +126,11 @@ def test_shipped_dataset_equals_a_fresh_build(fresh, tmp_path):
 
 
 def test_check_command_reports_up_to_date_and_stale(tmp_path, capsys):
-    assert B.main(["--check"]) == 0
+    assert B.main(["--check", "--out", str(SHIPPED), "--sources", str(SOURCES)]) == 0
     stale = tmp_path / "stale"
     shutil.copytree(SHIPPED, stale)
     (stale / "data.csv").write_text("country,name\n", encoding="utf-8")
-    assert B.main(["--check", "--out", str(stale)]) == 1
+    assert B.main(["--check", "--out", str(stale), "--sources", str(SOURCES)]) == 1
     assert "data.csv" in capsys.readouterr().err
 
 
