@@ -407,19 +407,6 @@ def _power_reliability(ctx):
     return col
 
 
-def _ratio_year_matched(ctx, code, num_key, den_key, *, per, note):
-    """``num / den * per`` in the latest year since MIN_YEAR in which both exist."""
-    num, den = ctx.wdi[num_key], ctx.wdi[den_key]
-    both = num.merge(den, on=["country", "year"], suffixes=("_n", "_d"))
-    both = both[both["year"] >= MIN_YEAR]
-    col = _Column(code, "wdi")
-    for country, rows in both.sort_values("year").groupby("country"):
-        year, n, d = rows.iloc[-1][["year", "value_n", "value_d"]]
-        if d > 0:
-            col.put(country, n / d * per, year, note.format(n=_fmt(n), d=_fmt(d), y=int(year)))
-    return col
-
-
 def _ip_receipts_share(ctx):
     receipts, payments = ctx.wdi["ip_receipts"], ctx.wdi["ip_payments"]
     both = receipts.merge(payments, on=["country", "year"], suffixes=("_r", "_p"))
@@ -893,16 +880,14 @@ def build(sources=SOURCES, *, export_control: str = "ear") -> dict[str, pd.DataF
         ("territories_not_scored", " ".join(sorted(world.outside))),
         ("build", "python -m readiness.indicators.build"),
     ], columns=["key", "value"])
-    ind_out = ind.copy()
-    struct_out = structure[STRUCTURE_COLUMNS]
     return {
         "countries.csv": countries,
         "data.csv": data,
-        "indicators.csv": ind_out,
+        "indicators.csv": ind,
         "metadata.csv": metadata,
         "provenance.csv": provenance,
         "sources.csv": sources_out,
-        "structure.csv": struct_out,
+        "structure.csv": structure[STRUCTURE_COLUMNS],
     }
 
 

@@ -10,7 +10,6 @@ import csv
 import shutil
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from readiness.indicators import build as B
