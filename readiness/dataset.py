@@ -506,7 +506,9 @@ def load_dataset(source=None) -> Dataset:
         if not (folder / "data.csv").exists():
             raise InputError("the embedded default dataset is not installed (indicators/default/ is empty); "
                              "rebuild it with `python -m readiness.indicators.build`")
-        return read_csv_folder(folder)
+        from dataclasses import replace
+
+        return replace(read_csv_folder(folder), label="readiness default dataset")
     path = Path(source)
     if not path.exists():
         raise InputError(f"{path}: no such file or folder")
