@@ -718,6 +718,7 @@ def _languages_module():
     if spec is None or not path.is_file():
         raise ModuleNotFoundError(f"{path}: the language indicators module is missing")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses in the module look themselves up here
     spec.loader.exec_module(module)
     return module
 
