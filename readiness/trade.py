@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from ._validation import InputError, Problem
+from .dataset import _col_letter
 
 __all__ = [
     "TradeError",
@@ -65,16 +66,6 @@ class TradeError(InputError):
     """A bilateral trade table (or the Atlas extract) that cannot be used as it is."""
 
 
-def _letter(j: int) -> str:
-    """Spreadsheet column letter of the 0-based column position ``j``."""
-    s = ""
-    j += 1
-    while j:
-        j, r = divmod(j - 1, 26)
-        s = chr(65 + r) + s
-    return s
-
-
 def _years(year) -> list[int] | None:
     """``None`` or the list of years asked for."""
     if year is None:
@@ -94,7 +85,7 @@ def _numbers(frame: pd.DataFrame, column: str, where: str, problems: list) -> pd
     blank = raw.isna() | (raw.astype(str).str.strip() == "")
     j = list(frame.columns).index(column)
     for pos in np.flatnonzero(bad.to_numpy() | blank.to_numpy()):
-        problems.append(Problem(where, f"{_letter(j)}{pos + 2}", f"{raw.iloc[pos]!r}", "a number"))
+        problems.append(Problem(where, f"{_col_letter(j)}{pos + 2}", f"{raw.iloc[pos]!r}", "a number"))
     return parsed
 
 
@@ -176,13 +167,13 @@ def chip_concentration(trade: pd.DataFrame, *, year=None, cluster=CLUSTER,
     years = _numbers(frame, "year", where, problems)
     j = columns.index("value")
     for pos in np.flatnonzero((value < 0).to_numpy()):
-        problems.append(Problem(where, f"{_letter(j)}{pos + 2}", f"{float(value.iloc[pos])!r}",
+        problems.append(Problem(where, f"{_col_letter(j)}{pos + 2}", f"{float(value.iloc[pos])!r}",
                                 "a value >= 0"))
     for col in ("importer", "exporter"):
         k = columns.index(col)
         codes = frame[col].astype("string").str.strip()
         for pos in np.flatnonzero(codes.isna().to_numpy() | (codes == "").to_numpy()):
-            problems.append(Problem(where, f"{_letter(k)}{pos + 2}", "an empty cell", "an ISO3 code"))
+            problems.append(Problem(where, f"{_col_letter(k)}{pos + 2}", "an empty cell", "an ISO3 code"))
     if problems:
         raise TradeError(problems)
     flows = pd.DataFrame({
