@@ -72,7 +72,9 @@ def profile(result, country) -> dict:
     ``scored``, ``reason``, ``score``, ``rank``, ``n``, ``dimensions`` (``code``,
     ``name``, ``score``, ``rank``, ``region_median``, ``income_group_median``),
     ``peers`` (``region`` and ``income_group``: ``group``, ``median``, ``n``),
-    ``coverage`` (``indicators``, ``present``, ``imputed``, ``share``), ``settings``,
+    ``coverage`` (``indicators``, ``present``, ``imputed``, ``share``, ``imputed_indicators``,
+    ``missing_indicators``: gaps left as gaps, whose weight the country's other indicators in
+    the same dimension share), ``settings``,
     ``data_fingerprint``, ``dataset``, ``version``.
     """
     ds = result.dataset
@@ -81,8 +83,10 @@ def profile(result, country) -> dict:
     idx = result.index_code
     scored = iso3 in result.scores.index
     n_ind = ds.values.shape[1]
-    present = int(ds.values.loc[iso3].notna().sum()) if iso3 in ds.values.index else 0
-    imputed = int(result.imputed.loc[iso3].sum()) if scored else 0
+    row = ds.values.loc[iso3] if iso3 in ds.values.index else pd.Series(np.nan, index=ds.values.columns)
+    present = int(row.notna().sum())
+    imputed_codes = list(result.imputed.columns[result.imputed.loc[iso3]]) if scored else []
+    missing_codes = [c for c in row.index[row.isna()] if c not in imputed_codes]
     out = {
         "country": iso3,
         "name": info["name"],
@@ -99,8 +103,9 @@ def profile(result, country) -> dict:
             "region": _peer_median(result, idx, "region", iso3),
             "income_group": _peer_median(result, idx, "income_group", iso3),
         },
-        "coverage": {"indicators": n_ind, "present": present, "imputed": imputed,
-                     "share": _num(present / n_ind if n_ind else np.nan)},
+        "coverage": {"indicators": n_ind, "present": present, "imputed": len(imputed_codes),
+                     "share": _num(present / n_ind if n_ind else np.nan),
+                     "imputed_indicators": imputed_codes, "missing_indicators": missing_codes},
         "settings": result.spec.to_dict(),
         "data_fingerprint": result.fingerprint(),
         "dataset": ds.label,

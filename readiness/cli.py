@@ -156,7 +156,10 @@ def _render_profile(prof):
             con.print(f"{label} median ({p['group']}, {p['n']} countries): {_fmt(p['median'])}")
     cov = prof["coverage"]
     con.print(f"Data coverage: {cov['present']} of {cov['indicators']} indicators present, "
-              f"{cov['imputed']} imputed")
+              f"{cov['imputed']} imputed" + (f" ({', '.join(cov['imputed_indicators'])})" if cov["imputed"] else ""))
+    if cov["missing_indicators"]:
+        con.print(f"Missing, not imputed (the rest of their dimension carries their weight): "
+                  f"{', '.join(cov['missing_indicators'])}")
     version = f" {prof['version']}" if prof["version"] else ""
     con.print(f"[dim]Data: {prof['dataset']}{version} · fingerprint {prof['data_fingerprint']}[/dim]")
 
