@@ -15,10 +15,10 @@ from ._validation import InputError, MethodError, ReadinessError, ReadinessWarni
 from .dataset import Dataset, load_dataset  # noqa: E402
 from .spec import Spec, read_settings  # noqa: E402
 from .pipeline import Result, build  # noqa: E402
-from .api import attributions, indicator_list, league_table, profile  # noqa: E402
+from .api import attributions, compare, indicator_list, league_table, profile  # noqa: E402
 
 __all__ = [
     "Dataset", "Spec", "Result", "load_dataset", "read_settings", "build",
-    "profile", "league_table", "indicator_list", "attributions",
+    "profile", "league_table", "indicator_list", "attributions", "compare",
     "ReadinessError", "InputError", "SpecError", "MethodError", "ReadinessWarning",
 ]

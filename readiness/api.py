@@ -251,3 +251,31 @@ def attributions(dataset) -> pd.DataFrame:
     known = src.set_index("source")
     rows = [{"source": s, **{c: known.at[s, c] if s in known.index else "" for c in cols[1:]}} for s in used]
     return pd.DataFrame(rows, columns=cols)
+
+
+def compare(a, b, *, node=None) -> pd.DataFrame:
+    """How ranks and scores differ between two results (e.g. two Specs on the same data).
+
+    Returns one row per country scored in either: ``rank_a``, ``rank_b``, ``rank_change``
+    (b minus a; negative = moved up), ``score_a``, ``score_b``, sorted by the largest move.
+    """
+    node = node or a.index_code
+    out = pd.DataFrame({"rank_a": a.ranks[node], "rank_b": b.ranks[node],
+                        "score_a": a.scores[node], "score_b": b.scores[node]})
+    out["rank_change"] = out["rank_b"] - out["rank_a"]
+    out = out[["rank_a", "rank_b", "rank_change", "score_a", "score_b"]]
+    return out.reindex(out["rank_change"].abs().sort_values(ascending=False, kind="stable").index)
+
+
+def settings_summary(spec) -> str:
+    """One line naming the settings that differ from the defaults (``defaults`` if none)."""
+    changed = spec.changes()
+    if not changed:
+        return "default settings"
+    parts = []
+    for k, v in changed.items():
+        if isinstance(v, dict):
+            parts += [f"{k}.{kk}={vv}" for kk, vv in v.items()]
+        else:
+            parts.append(f"{k}={v}")
+    return "settings: " + ", ".join(parts)

@@ -161,7 +161,11 @@ def _render_profile(prof):
         con.print(f"Missing, not imputed (the rest of their dimension carries their weight): "
                   f"{', '.join(cov['missing_indicators'])}")
     version = f" {prof['version']}" if prof["version"] else ""
-    con.print(f"[dim]Data: {prof['dataset']}{version} · fingerprint {prof['data_fingerprint']}[/dim]")
+    from .api import settings_summary
+    from .spec import Spec
+
+    con.print(f"[dim]Data: {prof['dataset']}{version} · {settings_summary(Spec.from_mapping(prof['settings']))} · "
+              f"fingerprint {prof['data_fingerprint']}[/dim]")
 
 
 @cli.command()
@@ -203,7 +207,9 @@ def rank(top, level, data, settings, overrides, fmt):
     if len(result.not_scored):
         con.print(f"[dim]{len(result.not_scored)} countries not scored (coverage below "
                   f"{result.spec.coverage_min:.0%}); see `readiness validate`.[/dim]")
-    con.print(f"[dim]fingerprint {result.fingerprint()}[/dim]")
+    from .api import settings_summary
+
+    con.print(f"[dim]{settings_summary(result.spec)} · fingerprint {result.fingerprint()}[/dim]")
 
 
 @cli.command()

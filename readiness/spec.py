@@ -194,6 +194,15 @@ class Spec:
             out[f.name] = {str(k): v2 for k, v2 in v.items()} if isinstance(v, MappingProxyType) else v
         return out
 
+    def changes(self) -> dict:
+        """The fields that differ from the defaults, as in :meth:`to_dict`.
+
+        >>> Spec(normalisation="zscore", coverage_min=0.9).changes()
+        {'coverage_min': 0.9, 'normalisation': 'zscore'}
+        """
+        default = Spec().to_dict()
+        return {k: v for k, v in self.to_dict().items() if v != default[k]}
+
     def to_toml(self) -> str:
         """The Spec as TOML text, readable back by :func:`read_settings`."""
         lines, tables = [], []
