@@ -1,0 +1,209 @@
+"""``readiness sensitivity``: rank intervals and Sobol indices from the command line.
+
+Argument parsing and rendering only; the analysis is :func:`readiness.sensitivity.sensitivity`
+and :func:`readiness.uncertainty.uncertainty`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from ._validation import ReadinessError
+from .uncertainty import DEFAULT_VARY, INPUTS
+
+__all__ = ["sensitivity", "UserError"]
+
+
+class UserError(click.ClickException):
+    """A user's mistake: ``Error: ...`` on stderr (one line per problem), exit status 2."""
+
+    exit_code = 2
+
+    def __init__(self, message, problems=None):
+        super().__init__(message)
+        self.problems = list(problems or [message])
+
+    def show(self, file=None):
+        for line in self.problems:
+            click.echo(f"Error: {line}", err=True)
+
+
+def _seed(text):
+    if text is None:
+        return None
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise UserError(f"--seed must be an integer; got {text!r}") from None
+
+
+def _names(text):
+    return None if text is None else tuple(t.strip() for t in text.split(",") if t.strip())
+
+
+@contextmanager
+def _progress_bar():
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("replicates"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=True) as progress:
+        task = None
+
+        def update(done, total):
+            nonlocal task
+            if task is None:
+                task = progress.add_task("replicates", total=total)
+            progress.update(task, completed=done)
+
+        yield update
+
+
+def _fmt(v, digits=1):
+    return "" if v is None or v != v else f"{v:.{digits}f}"
+
+
+def _render_table(ua, sa, top):
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=120)
+    design = "Sobol design" if ua.method == "sobol" else "Monte Carlo"
+    seed = f", seed {ua.seed}" if ua.seed is not None else ""
+    console.print(f"Rank uncertainty of {ua.index_code!r}: {ua.n_replicates:,} replicates ({design}, n = {ua.n}"
+                  f"{seed}); inputs: {', '.join(ua.space.varied) or 'none'}")
+    if ua.n_shifted or ua.n_skipped:
+        console.print(f"{ua.n_shifted:,} replicates shifted scores to be positive for a geometric/harmonic mean; "
+                      f"{ua.n_skipped:,} skipped")
+    rows = ua.widest(top) if top else ua.countries.sort_values("nominal_rank", kind="stable")
+    title = f"The {len(rows)} widest 5-95% rank intervals" if top else "Rank intervals"
+    table = Table(title=title, title_justify="left")
+    for col, justify in (("Country", "left"), ("Name", "left"), ("Nominal", "right"), ("Median", "right"),
+                         ("Mean", "right"), ("5%", "right"), ("95%", "right"), ("P(top 10)", "right"),
+                         ("P(top quartile)", "right")):
+        table.add_column(col, justify=justify)
+    for country, r in rows.iterrows():
+        table.add_row(country, str(r["name"]), _fmt(r["nominal_rank"], 0), _fmt(r["median_rank"]),
+                      _fmt(r["mean_rank"]), _fmt(r["q05"]), _fmt(r["q95"]), _fmt(r["p_top_10"], 2),
+                      _fmt(r["p_top_quartile"], 2))
+    console.print(table)
+    if sa is not None:
+        pct = f"{sa.conf_level:.0%}"
+        dropped = f"; {sa.n_dropped} of {sa.n} blocks dropped (skipped replicates)" if sa.n_dropped else ""
+        table = Table(title="Sobol indices of the mean absolute rank shift", title_justify="left",
+                      caption=f"S1 first order, ST total order, {pct} bootstrap intervals{dropped}",
+                      caption_justify="left")
+        for col in ("Input", "S1", f"S1 {pct}", "ST", f"ST {pct}"):
+            table.add_column(col, justify="left" if col == "Input" else "right")
+        for name, r in sa.sobol.iterrows():
+            table.add_row(name, f"{r['S1']:.3f}", f"{r['S1_low']:.3f} to {r['S1_high']:.3f}", f"{r['ST']:.3f}",
+                          f"{r['ST_low']:.3f} to {r['ST_high']:.3f}")
+        console.print(table)
+
+
+def _write_xlsx(frames, path):
+    import pandas as pd
+
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(suffix=".xlsx", prefix=f".{path.stem}.", dir=path.parent)
+    os.close(fd)
+    try:
+        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+            for name, df in frames.items():
+                df.to_excel(writer, sheet_name=name[:31], index=False)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+@click.command("sensitivity")
+@click.option("--data", type=click.Path(exists=True, path_type=Path), default=None,
+              help="Workbook (.xlsx) or folder of CSV files; default: the embedded dataset.")
+@click.option("--vary", default=",".join(DEFAULT_VARY), show_default=True,
+              help=f"Inputs to vary, comma-separated: {', '.join(INPUTS)}.")
+@click.option("--n", "n", type=int, default=None,
+              help="Replicates (ua; default 1000) or Sobol base samples (sobol; default 256, "
+                   "runs n x (inputs + 2) replicates).")
+@click.option("--seed", default=None, help="Integer seed (reproducible results).")
+@click.option("--method", type=click.Choice(["ua", "sobol"]), default="sobol", show_default=True,
+              help="ua: rank intervals only; sobol: rank intervals and Sobol indices.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write every table to this .xlsx workbook.")
+@click.option("--normalisations", default=None, help="Normalisation alternatives (default minmax,zscore).")
+@click.option("--aggregations", default=None, help="Aggregation alternatives (default arithmetic,geometric).")
+@click.option("--aggregation-levels", default=None, help="Levels the aggregation varies at (default all).")
+@click.option("--imputations", default=None, help="Imputation alternatives (default mean,median).")
+@click.option("--winsor", default=None, help="Treatment alternatives: winsorisation limits and/or 'none' "
+                                             "(default 1,2,3,4,5).")
+@click.option("--weights-dist", type=click.Choice(["uniform", "dirichlet"]), default=None,
+              help="How weights vary (default uniform).")
+@click.option("--weight-noise", type=float, default=None, help="Uniform weights: +/- share (default 0.25).")
+@click.option("--weight-levels", default=None, help="Levels whose weights vary (default: between indicators "
+                                                   "and index).")
+@click.option("--drop-level", type=int, default=None, help="drop: the level whose elements are dropped "
+                                                          "one at a time (default 1 = indicators).")
+@click.option("--nonpositive", type=click.Choice(["shift", "skip"]), default=None,
+              help="A geometric mean over scores <= 0: shift the scores (default) or skip the replicate.")
+@click.option("--top", type=int, default=15, show_default=True,
+              help="Table format: show the countries with the widest intervals (0 = all, by rank).")
+@click.option("--workers", type=int, default=1, show_default=True, help="Threads evaluating replicates.")
+@click.option("--no-cache", is_flag=True, help="Do not keep the result for `readiness score`.")
+def sensitivity(data, vary, n, seed, method, fmt, out, normalisations, aggregations, aggregation_levels,
+                imputations, winsor, weights_dist, weight_noise, weight_levels, drop_level, nonpositive, top,
+                workers, no_cache):
+    """How fragile are the ranks? Rank intervals per country and Sobol indices per input.
+
+    Example: readiness sensitivity --data index.xlsx --vary weights,normalisation --n 200 --seed 1
+    """
+    from .dataset import load_dataset
+    from .sensitivity import sensitivity as run_sensitivity
+    from .uncertainty import Space, save_cache, uncertainty
+
+    try:
+        seed = _seed(seed)
+        options = {"normalisation": _names(normalisations), "aggregation": _names(aggregations),
+                   "aggregation_levels": _names(aggregation_levels), "imputation": _names(imputations),
+                   "treatment": _names(winsor), "weights": weights_dist, "weights_noise": weight_noise,
+                   "weights_levels": _names(weight_levels), "drop": drop_level, "nonpositive": nonpositive}
+        names = _names(vary) or ()
+        space = Space.from_names(names, **{k: v for k, v in options.items() if v is not None})
+        dataset = load_dataset(data)
+        kwargs = {"seed": seed, "workers": workers}
+        if n is not None:
+            kwargs["n"] = n
+        with _progress_bar() as progress:
+            if method == "sobol":
+                sa = run_sensitivity(dataset, None, space, progress=progress, **kwargs)
+                ua = sa.uncertainty
+            else:
+                sa = None
+                ua = uncertainty(dataset, None, space, method="ua", progress=progress, **kwargs)
+        if not no_cache:
+            save_cache(ua.nominal, ua)
+        report = sa if sa is not None else ua
+        if out is not None:
+            _write_xlsx(report.to_frames(), out)
+    except ReadinessError as exc:
+        raise UserError(str(exc), exc.problems) from None
+    if fmt == "json":
+        click.echo(json.dumps(report.to_dict(), indent=2, allow_nan=False))
+    elif fmt == "csv":
+        click.echo(ua.countries.to_csv(), nl=False)
+    else:
+        _render_table(ua, sa, top)
