@@ -84,9 +84,10 @@ def _render_table(ua, sa, top):
     design = "Sobol design" if ua.method == "sobol" else "Monte Carlo"
     seed = f", seed {ua.seed}" if ua.seed is not None else ""
     console.print(f"Rank uncertainty of {ua.index_code!r}: {ua.n_replicates:,} replicates ({design}, n = {ua.n}"
-                  f"{seed}); inputs: {', '.join(ua.space.varied) or 'none'}")
+                  f"{seed})")
+    console.print(f"Inputs varied: {', '.join(ua.space.varied) or 'none'}")
     if ua.n_shifted or ua.n_skipped:
-        console.print(f"{ua.n_shifted:,} replicates shifted scores to be positive for a geometric/harmonic mean; "
+        console.print(f"Scores <= 0 under a geometric or harmonic mean: {ua.n_shifted:,} replicates shifted, "
                       f"{ua.n_skipped:,} skipped")
     rows = ua.widest(top) if top else ua.countries.sort_values("nominal_rank", kind="stable")
     title = f"The {len(rows)} widest 5-95% rank intervals" if top else "Rank intervals"
@@ -160,9 +161,9 @@ def _write_xlsx(frames, path):
                                                           "one at a time (default 1 = indicators).")
 @click.option("--nonpositive", type=click.Choice(["shift", "skip"]), default=None,
               help="A geometric mean over scores <= 0: shift the scores (default) or skip the replicate.")
-@click.option("--top", type=int, default=15, show_default=True,
+@click.option("--top", type=click.IntRange(min=0), default=15, show_default=True,
               help="Table format: show the countries with the widest intervals (0 = all, by rank).")
-@click.option("--workers", type=int, default=1, show_default=True, help="Threads evaluating replicates.")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Threads evaluating replicates.")
 @click.option("--no-cache", is_flag=True, help="Do not keep the result for `readiness score`.")
 def sensitivity(data, vary, n, seed, method, fmt, out, normalisations, aggregations, aggregation_levels,
                 imputations, winsor, weights_dist, weight_noise, weight_levels, drop_level, nonpositive, top,
