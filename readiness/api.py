@@ -279,3 +279,34 @@ def settings_summary(spec) -> str:
         else:
             parts.append(f"{k}={v}")
     return "settings: " + ", ".join(parts)
+
+
+def rank_uncertainty(result, country, *, compute=False, progress=None):
+    """The country's 5-95% rank interval from an uncertainty analysis of the same data and settings.
+
+    Uses the analysis cached by ``readiness sensitivity`` (or an earlier call) for
+    ``result.fingerprint()``; with ``compute=True`` and nothing cached, runs the default
+    analysis (treatment, normalisation, weights and aggregation varied; 1,000 replicates,
+    seeded by the Spec) and caches it. Returns None when there is nothing to show.
+
+    Returns
+    -------
+    dict or None
+        ``q05``, ``q95``, ``median``, ``replicates``, ``inputs``, ``method``, ``seed``.
+    """
+    from .uncertainty import load_cached, rank_interval, save_cache, uncertainty
+
+    iso3 = resolve_country(result.dataset, country)
+    if iso3 not in result.scores.index:
+        return None
+    ua = load_cached(result)
+    if ua is None and compute:
+        ua = uncertainty(result.dataset, result.spec, progress=progress)
+        save_cache(result, ua)
+    if ua is None or iso3 not in ua.countries.index:
+        return None
+    q05, q95 = rank_interval(ua, iso3)
+    row = ua.countries.loc[iso3]
+    return {"q05": _int(q05), "q95": _int(q95), "median": _num(row["median_rank"]),
+            "replicates": int(ua.n_replicates - ua.n_skipped), "inputs": list(ua.space.varied),
+            "method": ua.method, "seed": ua.seed if isinstance(ua.seed, int) else None}

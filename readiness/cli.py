@@ -104,10 +104,15 @@ def _console():
 
 @cli.command()
 @click.option("--country", "-c", required=True, help="ISO2 or ISO3 code or name, e.g. KE, KEN or Kenya.")
+@click.option("--uncertainty", "with_uncertainty", is_flag=True,
+              help="Run the default uncertainty analysis if none is cached, to show the 5-95% rank interval.")
 @data_options
 @format_option
-def score(country, data, settings, overrides, fmt):
+def score(country, with_uncertainty, data, settings, overrides, fmt):
     """A country's composite score and rank, each dimension's, and its peers' medians.
+
+    The 5-95% rank interval is shown when `readiness sensitivity` has been run on the same
+    data and settings, or with --uncertainty.
 
     Example: readiness score --country KE --format json
     """
@@ -115,6 +120,7 @@ def score(country, data, settings, overrides, fmt):
 
     result = _build(data, settings, overrides)
     prof = api.profile(result, country)
+    prof["uncertainty"] = api.rank_uncertainty(result, country, compute=with_uncertainty)
     if fmt == "json":
         return _json(prof)
     if fmt == "csv":
@@ -141,6 +147,10 @@ def _render_profile(prof):
     else:
         con.print(f"Composite score [bold]{_fmt(prof['score'], 2)}[/bold] · rank [bold]{prof['rank']}[/bold] "
                   f"of {prof['n']}")
+        unc = prof.get("uncertainty")
+        if unc:
+            con.print(f"Rank interval (5-95%): {unc['q05']}-{unc['q95']} over {unc['replicates']} replicates "
+                      f"varying {', '.join(unc['inputs'] or [])}")
     table = Table(show_edge=False, header_style="bold")
     for col, just in (("Dimension", "left"), ("Score", "right"), ("Rank", "right"),
                       ("Region median", "right"), ("Income-group median", "right")):
@@ -296,6 +306,11 @@ def sources(data, fmt):
             click.echo(f"  {details}")
     version = f" {ds.version}" if ds.version else ""
     click.echo(f"Data: {ds.label}{version} · fingerprint {ds.fingerprint()}")
+
+
+from .cli_sensitivity import sensitivity as _sensitivity  # noqa: E402
+
+cli.add_command(_sensitivity)
 
 
 def main():  # pragma: no cover - the console script

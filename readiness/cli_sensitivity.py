@@ -135,12 +135,16 @@ def _write_xlsx(frames, path):
 @click.command("sensitivity")
 @click.option("--data", type=click.Path(exists=True, path_type=Path), default=None,
               help="Workbook (.xlsx) or folder of CSV files; default: the embedded dataset.")
+@click.option("--settings", type=click.Path(exists=True, dir_okay=False),
+              help="Nominal settings file (.toml, or .csv with setting,value).")
+@click.option("--set", "overrides", multiple=True, metavar="NAME=VALUE",
+              help="Change one nominal setting, e.g. --set imputation=group_median (repeatable).")
 @click.option("--vary", default=",".join(DEFAULT_VARY), show_default=True,
               help=f"Inputs to vary, comma-separated: {', '.join(INPUTS)}.")
 @click.option("--n", "n", type=int, default=None,
               help="Replicates (ua; default 1000) or Sobol base samples (sobol; default 256, "
                    "runs n x (inputs + 2) replicates).")
-@click.option("--seed", default=None, help="Integer seed (reproducible results).")
+@click.option("--seed", default=None, help="Integer seed; default: the settings' seed (0), so runs repeat exactly.")
 @click.option("--method", type=click.Choice(["ua", "sobol"]), default="sobol", show_default=True,
               help="ua: rank intervals only; sobol: rank intervals and Sobol indices.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
@@ -165,13 +169,14 @@ def _write_xlsx(frames, path):
               help="Table format: show the countries with the widest intervals (0 = all, by rank).")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Threads evaluating replicates.")
 @click.option("--no-cache", is_flag=True, help="Do not keep the result for `readiness score`.")
-def sensitivity(data, vary, n, seed, method, fmt, out, normalisations, aggregations, aggregation_levels,
+def sensitivity(data, settings, overrides, vary, n, seed, method, fmt, out, normalisations, aggregations, aggregation_levels,
                 imputations, winsor, weights_dist, weight_noise, weight_levels, drop_level, nonpositive, top,
                 workers, no_cache):
     """How fragile are the ranks? Rank intervals per country and Sobol indices per input.
 
     Example: readiness sensitivity --data index.xlsx --vary weights,normalisation --n 200 --seed 1
     """
+    from .api import resolve_spec
     from .dataset import load_dataset
     from .sensitivity import sensitivity as run_sensitivity
     from .uncertainty import Space, save_cache, uncertainty
@@ -185,16 +190,17 @@ def sensitivity(data, vary, n, seed, method, fmt, out, normalisations, aggregati
         names = _names(vary) or ()
         space = Space.from_names(names, **{k: v for k, v in options.items() if v is not None})
         dataset = load_dataset(data)
+        spec = resolve_spec(dataset, settings, overrides)
         kwargs = {"seed": seed, "workers": workers}
         if n is not None:
             kwargs["n"] = n
         with _progress_bar() as progress:
             if method == "sobol":
-                sa = run_sensitivity(dataset, None, space, progress=progress, **kwargs)
+                sa = run_sensitivity(dataset, spec, space, progress=progress, **kwargs)
                 ua = sa.uncertainty
             else:
                 sa = None
-                ua = uncertainty(dataset, None, space, method="ua", progress=progress, **kwargs)
+                ua = uncertainty(dataset, spec, space, method="ua", progress=progress, **kwargs)
         if not no_cache:
             save_cache(ua.nominal, ua)
         report = sa if sa is not None else ua

@@ -20,7 +20,7 @@ import numpy as np
 from ._registry import Registry
 from ._validation import ReadinessWarning, SpecError
 
-__all__ = ["NORMALISATIONS", "normalise"]
+__all__ = ["NORMALISATIONS", "normalise", "normalise_params"]
 
 NORMALISATIONS = Registry("normalisation")
 
@@ -118,6 +118,12 @@ def _goalposts(x, *, goalpost_low, goalpost_high, direction, scale=100.0, **_):
     hi = goalpost_high * direction
     y = (x - lo) / (hi - lo)
     return np.clip(y, 0.0, 1.0) * scale
+
+
+def normalise_params(spec) -> dict:
+    """The kernel keyword arguments a Spec sets (range, z-score moments, target cap, goalpost scale)."""
+    return {"low": spec.normalisation_low, "high": spec.normalisation_high, "mean": spec.zscore_mean,
+            "sd": spec.zscore_sd, "cap": spec.target_cap, "scale": spec.goalpost_scale}
 
 
 def _params_for(method, spec_params, meta, columns):

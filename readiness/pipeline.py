@@ -17,7 +17,7 @@ from . import __version__
 from .aggregate import TreePlan, aggregate_tree
 from .denominate import denominate, transform
 from .impute import impute
-from .normalise import normalise
+from .normalise import normalise, normalise_params
 from .rank import rank_descending
 from .screen import coverage, screen
 from .spec import Spec
@@ -179,8 +179,7 @@ def build(dataset, spec: Spec | None = None, **settings) -> Result:
     treatment = pd.DataFrame(rows, columns=["indicator", "skew", "kurtosis", "passed", "winsorised", "log",
                                             "skew_after", "kurtosis_after", "passed_after"]).set_index("indicator")
 
-    params = {"low": spec.normalisation_low, "high": spec.normalisation_high, "mean": spec.zscore_mean,
-              "sd": spec.zscore_sd, "cap": spec.target_cap, "scale": spec.goalpost_scale}
+    params = normalise_params(spec)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         norm_arr = normalise(treated.to_numpy(), ind, method=spec.normalisation,

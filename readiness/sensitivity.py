@@ -24,8 +24,8 @@ import pandas as pd
 
 from ._validation import MethodError, SpecError
 from .uncertainty import (
-    DEFAULT_VARY, Design, Evaluation, Space, UncertaintyResult, _json_ready, _records, check_seed, draw, evaluate,
-    grid,
+    DEFAULT_VARY, Design, Evaluation, Space, UncertaintyResult, _json_ready, _records, check_seed, default_seed, draw,
+    evaluate, grid,
 )
 
 __all__ = ["sobol_indices", "analyze", "sensitivity", "remove_one", "SensitivityResult", "RemovalResult"]
@@ -277,7 +277,7 @@ def sensitivity(dataset, spec=None, space: Space | None = None, *, n: int = 256,
     n : int, default=256
         Base samples: the analysis runs n x (inputs + 2) replicates.
     seed : int, numpy.random.Generator or None
-        An integer seeds the design and the bootstrap exactly as SALib's
+        None: the nominal Spec's ``seed`` (0 unless set). An integer seeds the design and the bootstrap exactly as SALib's
         ``sample.sobol(problem, n, seed=seed)`` and ``analyze(problem, Y, seed=seed)``
         would (so the numbers can be reproduced with SALib); a Generator is one stream
         passed down to both.
@@ -294,6 +294,7 @@ def sensitivity(dataset, spec=None, space: Space | None = None, *, n: int = 256,
     space = Space.from_names(DEFAULT_VARY) if space is None else space
     # an integer seed seeds the design and the bootstrap as SALib's sample and analyze
     # would; a Generator (or None) is one stream passed down to both
+    seed = default_seed(dataset, spec, seed)
     rng = seed if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) else check_seed(seed)
     design = draw(space, n, seed=rng, method="sobol", dataset=dataset)
     ev = evaluate(dataset, spec, design, chunk=chunk, workers=workers, progress=progress)

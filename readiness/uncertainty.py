@@ -35,6 +35,8 @@ import numpy as np
 import pandas as pd
 
 from ._validation import MethodError, ReadinessWarning, SpecError, did_you_mean
+from .normalise import normalise_params
+from .spec import Spec
 
 __all__ = [
     "INPUTS", "DEFAULT_VARY", "BANDS", "MIN_SOBOL_N", "Space", "Design", "Evaluation", "UncertaintyResult",
@@ -604,10 +606,16 @@ def grid(space: Space, *, dataset=None) -> Design:
 # -- evaluation ---------------------------------------------------------------------------
 
 
-def _normalise_params(spec):
-    """The normalisation kernel parameters ``build()`` passes (kept in step with pipeline.build)."""
-    return {"low": spec.normalisation_low, "high": spec.normalisation_high, "mean": spec.zscore_mean,
-            "sd": spec.zscore_sd, "cap": spec.target_cap, "scale": spec.goalpost_scale}
+def nominal_spec(dataset, spec=None):
+    """The nominal Spec: ``spec``, else the dataset's Settings sheet, else the defaults (as build() does)."""
+    if spec is not None:
+        return spec
+    return Spec.from_mapping(dataset.settings, source="Settings") if dataset.settings else Spec()
+
+
+def default_seed(dataset, spec, seed):
+    """``seed``, or the nominal Spec's seed when None: every draw is seeded."""
+    return nominal_spec(dataset, spec).seed if seed is None else seed
 
 
 def _treatment_spec(spec, value):
@@ -823,8 +831,7 @@ def evaluate(dataset, spec=None, design: Design | None = None, *, nodes: str = "
 
     if design is None or not isinstance(design, Design):
         raise SpecError("evaluate needs a Design from draw() or grid()")
-    if spec is None:
-        spec = Spec.from_mapping(dataset.settings, source="Settings") if dataset.settings else Spec()
+    spec = nominal_spec(dataset, spec)
     if nodes not in ("all", "index"):
         raise SpecError(f"nodes must be 'all' or 'index'; got {nodes!r}")
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
@@ -865,7 +872,7 @@ def evaluate(dataset, spec=None, design: Design | None = None, *, nodes: str = "
     used, variant_idx = np.unique(variant, return_inverse=True)
     stack = np.empty((len(used), len(countries), plan.n_indicators))
     treated_cache = {}
-    params = _normalise_params(spec)
+    params = normalise_params(spec)
     seen_warnings = {}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -1213,6 +1220,7 @@ def uncertainty(dataset, spec=None, space: Space | None = None, *, n: int = 1000
         aggregation, each with its default alternatives).
     n : int, default=1000
     seed : int, numpy.random.Generator or None
+        None: the nominal Spec's ``seed`` (0 unless set), so a run is always reproducible.
     method : {"ua", "sobol"}, default="ua"
     chunk, workers, progress
         As in :func:`evaluate`.
@@ -1226,7 +1234,7 @@ def uncertainty(dataset, spec=None, space: Space | None = None, *, n: int = 1000
     readiness.sensitivity.sensitivity : the same replicates with Sobol indices.
     """
     space = Space.from_names(DEFAULT_VARY) if space is None else space
-    design = draw(space, n, seed=seed, method=method, dataset=dataset)
+    design = draw(space, n, seed=default_seed(dataset, spec, seed), method=method, dataset=dataset)
     ev = evaluate(dataset, spec, design, chunk=chunk, workers=workers, progress=progress)
     return UncertaintyResult.from_evaluation(ev)
 

@@ -26,6 +26,12 @@ def tiny_tables():
     return {"Data": data, "Indicators": indicators, "Structure": structure, "Countries": countries}
 
 
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path, monkeypatch):
+    """No test reads or writes the user's cache of uncertainty results."""
+    monkeypatch.setenv("READINESS_CACHE_DIR", str(tmp_path / "cache"))
+
+
 @pytest.fixture
 def tiny():
     from readiness.dataset import from_tables

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from readiness.cli import cli
 
 JSON_KEYS = {"country", "name", "region", "income_group", "scored", "reason", "score", "rank", "n",
-             "dimensions", "peers", "coverage", "settings", "data_fingerprint", "dataset", "version"}
+             "dimensions", "peers", "coverage", "settings", "data_fingerprint", "dataset", "version", "uncertainty"}
 
 
 def run(*args):
@@ -39,6 +39,7 @@ def test_score_json_contract(asem_path):
     assert out["settings"]["imputation"] == "group_mean" and out["settings"]["coverage_min"] == 0.9
     assert out["peers"]["income_group"] == {"group": None, "median": None, "n": 0}
     assert len(out["data_fingerprint"]) == 16
+    assert out["uncertainty"] is None  # nothing cached, --uncertainty not given
 
 
 def test_same_inputs_same_fingerprint_other_settings_other(asem_path):
@@ -84,3 +85,26 @@ def test_score_does_not_import_heavy_packages(asem_path):
             "print('HEAVY', heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().endswith("HEAVY []")
+
+
+def test_score_shows_rank_interval_after_sensitivity(asem_path):
+    res = run("score", "-c", "LUX", "--data", str(asem_path))
+    assert "Rank interval" not in res.stdout
+    sens = run("sensitivity", "--data", str(asem_path), "--vary", "weights,normalisation,aggregation,treatment",
+               "--n", "16", "--seed", "1", "--format", "json")
+    assert sens.exit_code == 0, sens.output
+    row = next(c for c in json.loads(sens.stdout)["countries"] if c["country"] == "LUX")
+    res = run("score", "-c", "LUX", "--data", str(asem_path), "--format", "json")
+    unc = json.loads(res.stdout)["uncertainty"]
+    assert (unc["q05"], unc["q95"]) == (int(row["q05"]), int(row["q95"]))
+    assert unc["replicates"] == 16 * 6 and unc["inputs"] == ["treatment", "normalisation", "weights", "aggregation"]
+    table = run("score", "-c", "LUX", "--data", str(asem_path))
+    assert f"Rank interval (5-95%): {unc['q05']}-{unc['q95']} over 96 replicates" in table.stdout
+
+
+def test_score_uncertainty_flag_computes_and_caches(asem_path):
+    first = json.loads(run("score", "-c", "CHE", "--data", str(asem_path), "--format", "json",
+                           "--uncertainty").stdout)["uncertainty"]
+    assert first["replicates"] == 1000 and first["seed"] == 0
+    again = json.loads(run("score", "-c", "CHE", "--data", str(asem_path), "--format", "json").stdout)["uncertainty"]
+    assert again == first
