@@ -16,9 +16,12 @@ from .dataset import Dataset, load_dataset  # noqa: E402
 from .spec import Spec, read_settings  # noqa: E402
 from .pipeline import Result, build  # noqa: E402
 from .api import attributions, compare, indicator_list, league_table, profile  # noqa: E402
+from .uncertainty import Space, UncertaintyResult, uncertainty  # noqa: E402
+from .sensitivity import SensitivityResult, remove_one, sensitivity  # noqa: E402
 
 __all__ = [
     "Dataset", "Spec", "Result", "load_dataset", "read_settings", "build",
     "profile", "league_table", "indicator_list", "attributions", "compare",
+    "Space", "uncertainty", "sensitivity", "remove_one", "UncertaintyResult", "SensitivityResult",
     "ReadinessError", "InputError", "SpecError", "MethodError", "ReadinessWarning",
 ]

@@ -292,7 +292,8 @@ def rank_uncertainty(result, country, *, compute=False, progress=None):
     Returns
     -------
     dict or None
-        ``q05``, ``q95``, ``median``, ``replicates``, ``inputs``, ``method``, ``seed``.
+        ``q05``, ``q95`` (the 5th and 95th percentile ranks, rounded outwards to whole
+        ranks), ``median``, ``replicates``, ``inputs``, ``method``, ``seed``.
     """
     from .uncertainty import load_cached, rank_interval, save_cache, uncertainty
 
@@ -307,6 +308,7 @@ def rank_uncertainty(result, country, *, compute=False, progress=None):
         return None
     q05, q95 = rank_interval(ua, iso3)
     row = ua.countries.loc[iso3]
-    return {"q05": _int(q05), "q95": _int(q95), "median": _num(row["median_rank"]),
+    # ranks are whole numbers: widen the interpolated percentiles outwards, never inwards
+    return {"q05": int(math.floor(q05)), "q95": int(math.ceil(q95)), "median": _num(row["median_rank"]),
             "replicates": int(ua.n_replicates - ua.n_skipped), "inputs": list(ua.space.varied),
             "method": ua.method, "seed": ua.seed if isinstance(ua.seed, int) else None}
