@@ -132,6 +132,31 @@ def _write_xlsx(frames, path):
         raise
 
 
+def _render_removal(removal, fmt, top, dataset):
+    if fmt == "json":
+        click.echo(json.dumps(removal.to_dict(), indent=2, allow_nan=False))
+        return
+    if fmt == "csv":
+        click.echo(removal.rank_change.to_csv(), nl=False)
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console() if Console().is_terminal else Console(width=120)
+    what = "indicator" if removal.level == 1 else f"level-{removal.level} element"
+    console.print(f"Removing one {what} at a time: {len(removal.mean_abs_change)} removals, "
+                  f"{len(removal.nominal)} countries")
+    table = Table(title="Mean absolute rank change, largest first", title_justify="left")
+    for col, justify in (("Removed", "left"), ("Name", "left"), ("Mean |rank change|", "right"),
+                         ("Largest rise", "right"), ("Largest fall", "right")):
+        table.add_column(col, justify=justify)
+    order = removal.mean_abs_change.sort_values(ascending=False, kind="stable")
+    for code, value in (order.head(top) if top else order).items():
+        change = removal.rank_change[code]
+        table.add_row(code, dataset.node_name(code), _fmt(value, 2), _fmt(-change.min(), 0), _fmt(change.max(), 0))
+    console.print(table)
+
+
 @click.command("sensitivity")
 @click.option("--data", type=click.Path(exists=True, path_type=Path), default=None,
               help="Workbook (.xlsx) or folder of CSV files; default: the embedded dataset.")
@@ -145,8 +170,9 @@ def _write_xlsx(frames, path):
               help="Replicates (ua; default 1000) or Sobol base samples (sobol; default 256, "
                    "runs n x (inputs + 2) replicates).")
 @click.option("--seed", default=None, help="Integer seed; default: the settings' seed (0), so runs repeat exactly.")
-@click.option("--method", type=click.Choice(["ua", "sobol"]), default="sobol", show_default=True,
-              help="ua: rank intervals only; sobol: rank intervals and Sobol indices.")
+@click.option("--method", type=click.Choice(["ua", "sobol", "remove"]), default="sobol", show_default=True,
+              help="ua: rank intervals only; sobol: rank intervals and Sobol indices; remove: the rank changes "
+                   "when each element of --drop-level is removed in turn (deterministic).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write every table to this .xlsx workbook.")
@@ -188,12 +214,24 @@ def sensitivity(data, settings, overrides, vary, n, seed, method, fmt, out, norm
                    "treatment": _names(winsor), "weights": weights_dist, "weights_noise": weight_noise,
                    "weights_levels": _names(weight_levels), "drop": drop_level, "nonpositive": nonpositive}
         names = _names(vary) or ()
-        space = Space.from_names(names, **{k: v for k, v in options.items() if v is not None})
+        space = None if method == "remove" else \
+            Space.from_names(names, **{k: v for k, v in options.items() if v is not None})
         dataset = load_dataset(data)
         spec = resolve_spec(dataset, settings, overrides)
         kwargs = {"seed": seed, "workers": workers}
         if n is not None:
             kwargs["n"] = n
+        if method == "remove":
+            from .sensitivity import remove_one
+
+            removal = remove_one(dataset, spec, level=drop_level or 1)
+            if out is not None:
+                _write_xlsx(removal.to_frames(), out)
+    except ReadinessError as exc:
+        raise UserError(str(exc), exc.problems) from None
+    if method == "remove":
+        return _render_removal(removal, fmt, top, dataset)
+    try:
         with _progress_bar() as progress:
             if method == "sobol":
                 sa = run_sensitivity(dataset, spec, space, progress=progress, **kwargs)

@@ -326,6 +326,11 @@ class RemovalResult:
     ranks: pd.DataFrame
     nominal: pd.Series
 
+    def to_frames(self) -> dict:
+        """Sheet name -> DataFrame, for a workbook."""
+        return {"Mean rank change": self.mean_abs_change.reset_index(),
+                "Rank change": self.rank_change.reset_index()}
+
     def to_dict(self) -> dict:
         return _json_ready({
             "analysis": "remove_one", "level": self.level,

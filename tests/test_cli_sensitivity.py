@@ -122,3 +122,20 @@ def test_bad_input_exits_2_with_one_clear_line(asem_path, args, message):
 def test_a_missing_data_file_is_a_usage_error(tmp_path):
     res = run("--data", tmp_path / "nope.xlsx")
     assert res.exit_code == 2 and "does not exist" in res.stderr
+
+
+def test_remove_method_matches_build_with_a_zero_weight(asem_path):
+    import readiness
+    from readiness.cli import cli as main_cli
+
+    res = CliRunner().invoke(main_cli, ["sensitivity", "--data", str(asem_path), "--method", "remove",
+                                        "--drop-level", "2", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert out["analysis"] == "remove_one" and out["level"] == 2
+    social = next(r for r in out["mean_abs_change"] if r["removed"] == "Social")
+    ds = readiness.load_dataset(asem_path)
+    base = readiness.build(ds)
+    without = readiness.build(ds, base.spec.replace(weights_override={"Social": 0}))
+    expected = (without.ranks["Index"] - base.ranks["Index"]).abs().mean()
+    assert social["mean_abs_rank_change"] == pytest.approx(expected, abs=1e-12)
