@@ -51,6 +51,9 @@ def data_options(func):
                         help="Change one setting, e.g. --set normalisation=zscore (repeatable).")(func)
     func = click.option("--settings", type=click.Path(exists=True, dir_okay=False),
                         help="Settings file (.toml, or .csv with setting,value).")(func)
+    func = click.option("--trade", type=click.Path(exists=True, dir_okay=False),
+                        help="Bilateral chip-trade CSV (importer, exporter, year, value): chip concentration "
+                             "is computed from it.")(func)
     func = click.option("--data", type=click.Path(exists=True),
                         help="Workbook (.xlsx) or folder of CSV files; default: the embedded dataset.")(func)
     return func
@@ -61,12 +64,12 @@ def format_option(func):
                         show_default=True, help="Output format.")(func)
 
 
-def _build(data, settings, overrides):
+def _build(data, settings, overrides, trade=None):
     from . import api
     from .dataset import load_dataset
     from .pipeline import build
 
-    dataset = load_dataset(data)
+    dataset = load_dataset(data, trade=trade)
     spec = api.resolve_spec(dataset, settings, overrides)
     return build(dataset, spec)
 
@@ -108,7 +111,7 @@ def _console():
               help="Run the default uncertainty analysis if none is cached, to show the 5-95% rank interval.")
 @data_options
 @format_option
-def score(country, with_uncertainty, data, settings, overrides, fmt):
+def score(country, with_uncertainty, data, trade, settings, overrides, fmt):
     """A country's composite score and rank, each dimension's, and its peers' medians.
 
     The 5-95% rank interval is shown when `readiness sensitivity` has been run on the same
@@ -118,7 +121,7 @@ def score(country, with_uncertainty, data, settings, overrides, fmt):
     """
     from . import api
 
-    result = _build(data, settings, overrides)
+    result = _build(data, settings, overrides, trade)
     prof = api.profile(result, country)
     prof["uncertainty"] = api.rank_uncertainty(result, country, compute=with_uncertainty)
     if fmt == "json":
@@ -183,14 +186,14 @@ def _render_profile(prof):
 @click.option("--level", help="Rank on this node (a dimension code) instead of the index.")
 @data_options
 @format_option
-def rank(top, level, data, settings, overrides, fmt):
+def rank(top, level, data, trade, settings, overrides, fmt):
     """The league table, best first.
 
     Example: readiness rank --top 20
     """
     from . import api
 
-    result = _build(data, settings, overrides)
+    result = _build(data, settings, overrides, trade)
     table = api.league_table(result, level=level, top=top)
     if fmt == "json":
         return _json({"level": level or result.index_code, "n": int(result.scores[level or result.index_code]

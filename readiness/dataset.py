@@ -441,7 +441,7 @@ def from_tables(tables: dict, *, label: str = "", version: str = "") -> Dataset:
     for name in ("Sources", "Provenance", "Trade"):
         df = t[name]
         optional[name] = df if df is not None else pd.DataFrame()
-    return Dataset(
+    dataset = Dataset(
         values=values,
         indicators=indicators.drop(columns="_row"),
         structure=structure.drop(columns="_row"),
@@ -453,6 +453,11 @@ def from_tables(tables: dict, *, label: str = "", version: str = "") -> Dataset:
         label=label,
         version=version,
     )
+    if not dataset.trade.empty:
+        from .trade import apply_trade
+
+        dataset = apply_trade(dataset)
+    return dataset
 
 
 def read_csv_folder(path) -> Dataset:
@@ -493,14 +498,30 @@ def _default_folder() -> Path:
     return Path(str(files("readiness.indicators") / "default"))
 
 
-def load_dataset(source=None) -> Dataset:
+def load_dataset(source=None, *, trade=None) -> Dataset:
     """Load a Dataset from a workbook (.xlsx), a folder of CSV files, or the embedded default.
 
     Parameters
     ----------
     source : str or Path, optional
         None or ``"default"`` for the embedded default dataset.
+    trade : str, Path or DataFrame, optional
+        A bilateral chip-trade extract (``importer, exporter, year, value``; UN Comtrade
+        or BACI) as a CSV file or DataFrame: the chip-concentration indicators of the
+        importers it covers are computed from it (see :func:`readiness.trade.apply_trade`).
     """
+    dataset = _load(source)
+    if trade is not None:
+        from dataclasses import replace
+
+        from .trade import apply_trade, read_trade_csv
+
+        frame = trade if isinstance(trade, pd.DataFrame) else read_trade_csv(trade)
+        dataset = apply_trade(replace(dataset, trade=frame))
+    return dataset
+
+
+def _load(source):
     if source is None or str(source) == DEFAULT:
         folder = _default_folder()
         if not (folder / "data.csv").exists():

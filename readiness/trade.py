@@ -285,3 +285,63 @@ def read_atlas_concentration(path, *, period: str = "2021-2023avg") -> pd.DataFr
         "cluster_share": parsed["twn_chn_hkg_share"].to_numpy()[keep],
     }, index=pd.Index(rows["importer"].str.strip().to_numpy()[keep], name="country"))
     return out.sort_index()
+
+
+#: Framework indicator codes that a ``Trade`` sheet fills, and the measure each takes.
+TRADE_INDICATORS = {
+    "chip_supplier_hhi": "hhi",
+    "chip_cluster_share": "cluster_share",
+    "chip_top_supplier_share": "top_supplier_share",
+}
+
+
+def apply_trade(dataset):
+    """Fill the chip-concentration indicators from the dataset's ``Trade`` table, if it has one.
+
+    For every importer in the trade table that is a country of the dataset, the
+    indicators of :data:`TRADE_INDICATORS` that the framework defines take the
+    measures computed by :func:`chip_concentration` (replacing any value in ``Data``);
+    each such value gets a provenance row saying so. Other countries keep their values.
+
+    Returns
+    -------
+    Dataset
+        A new Dataset (the same one when there is no trade table or no such indicator).
+    """
+    from dataclasses import replace
+
+    trade = dataset.trade
+    codes = [c for c in TRADE_INDICATORS if c in dataset.values.columns]
+    if trade is None or trade.empty or not codes:
+        return dataset
+    measures = chip_concentration(trade)
+    importers = [c for c in measures.index if c in dataset.values.index]
+    values = dataset.values.copy()
+    rows = []
+    years = pd.to_numeric(trade["year"], errors="coerce")
+    span = f"{int(years.min())}-{int(years.max())}" if years.notna().any() else ""
+    for code in codes:
+        column = measures.loc[importers, TRADE_INDICATORS[code]]
+        values.loc[importers, code] = column.to_numpy(dtype=float)
+        rows += [{"country": c, "indicator": code, "year": span, "source": "Trade",
+                  "note": f"computed from the Trade table ({TRADE_INDICATORS[code]}, flows {span})"}
+                 for c in importers if not np.isnan(column[c])]
+    prov = dataset.provenance
+    new = pd.DataFrame(rows)
+    if not prov.empty and {"country", "indicator"} <= set(prov.columns):
+        keep = ~pd.MultiIndex.from_frame(prov[["country", "indicator"]].astype(str)).isin(
+            pd.MultiIndex.from_frame(new[["country", "indicator"]])) if len(new) else slice(None)
+        new = pd.concat([prov[keep], new], ignore_index=True)
+    return replace(dataset, values=values, provenance=new)
+
+
+def read_trade_csv(path) -> pd.DataFrame:
+    """Read a bilateral trade extract (``importer, exporter, year, value``) from a CSV file."""
+    path = Path(path)
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise TradeError(Problem(path.name, None, f"a file that cannot be read as CSV ({exc})",
+                                 "comma-separated text with importer, exporter, year, value")) from None
+    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    return frame.replace("", np.nan)
