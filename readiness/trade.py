@@ -90,7 +90,7 @@ def _numbers(frame: pd.DataFrame, column: str, where: str, problems: list) -> pd
 
 
 def chip_concentration(trade: pd.DataFrame, *, year=None, cluster=CLUSTER,
-                       pooled=POOLED) -> pd.DataFrame:
+                       pooled=POOLED, where: str = "Trade") -> pd.DataFrame:
     """Compute each importer's chip-supplier concentration from bilateral trade.
 
     Parameters
@@ -108,6 +108,8 @@ def chip_concentration(trade: pd.DataFrame, *, year=None, cluster=CLUSTER,
         Exporter codes that pool many countries ("rest of world"). They count in
         the importer's total and as one supplier in the HHI, but are never the top
         supplier.
+    where : str, default="Trade"
+        The sheet or file named in error messages.
 
     Returns
     -------
@@ -153,7 +155,6 @@ def chip_concentration(trade: pd.DataFrame, *, year=None, cluster=CLUSTER,
     """
     if not isinstance(trade, pd.DataFrame):
         raise TypeError(f"trade must be a pandas DataFrame; got {type(trade).__name__}")
-    where = "Trade"
     columns = [str(c).strip().lower() for c in trade.columns]
     missing = [c for c in TRADE_COLUMNS if c not in columns]
     if missing:
@@ -314,7 +315,7 @@ def apply_trade(dataset):
     codes = [c for c in TRADE_INDICATORS if c in dataset.values.columns]
     if trade is None or trade.empty or not codes:
         return dataset
-    measures = chip_concentration(trade)
+    measures = chip_concentration(trade, where=trade.attrs.get("source", "Trade"))
     importers = [c for c in measures.index if c in dataset.values.index]
     values = dataset.values.copy()
     rows = []
@@ -344,4 +345,6 @@ def read_trade_csv(path) -> pd.DataFrame:
         raise TradeError(Problem(path.name, None, f"a file that cannot be read as CSV ({exc})",
                                  "comma-separated text with importer, exporter, year, value")) from None
     frame.columns = [str(c).strip().lower() for c in frame.columns]
-    return frame.replace("", np.nan)
+    frame = frame.replace("", np.nan)
+    frame.attrs["source"] = path.name
+    return frame

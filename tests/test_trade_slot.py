@@ -57,4 +57,4 @@ def test_bad_trade_file_is_a_clear_error(tmp_path):
     path.write_text("importer,exporter,value\nKEN,CHN,1\n")
     res = CliRunner().invoke(cli, ["score", "-c", "KE", "--trade", str(path)])
     assert res.exit_code == 2
-    assert res.stderr.startswith("Error: ") and "'year'" in res.stderr
+    assert res.stderr.startswith("Error: bad.csv: found no column 'year'")
