@@ -18,6 +18,7 @@ import warnings
 import numpy as np
 
 from ._registry import Registry
+from .rank import rank_ascending
 from ._validation import ReadinessWarning, SpecError
 
 __all__ = ["NORMALISATIONS", "normalise", "normalise_params"]
@@ -45,9 +46,7 @@ def _nanmax(x):
 
 def _ranks_min(x):
     """Ascending ranks along the country axis, ties take the lowest rank, NaN stays NaN."""
-    from scipy.stats import rankdata
-
-    return rankdata(x, method="min", axis=-2, nan_policy="omit")
+    return rank_ascending(x, axis=-2)
 
 
 @NORMALISATIONS.register("minmax")

@@ -1,13 +1,39 @@
 """Ranks: descending, ties take the best (lowest) rank, missing stays missing.
 
-Matches COINr's ``rank(-x, ties.method = "min", na.last = "keep")``.
+Matches COINr's ``rank(-x, ties.method = "min", na.last = "keep")``. Plain numpy
+(a sort along the axis), so that it broadcasts over replicates and keeps scipy off
+the start-up path of the command line.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["rank_descending"]
+__all__ = ["rank_ascending", "rank_descending"]
+
+
+def rank_ascending(x, axis=-2):
+    """Rank along ``axis``, lowest first; ties share the lowest rank; NaN gets NaN.
+
+    Equal to ``scipy.stats.rankdata(x, method="min", axis=axis, nan_policy="omit")``.
+
+    Examples
+    --------
+    >>> rank_ascending(np.array([[3.0], [1.0], [3.0], [np.nan], [2.0]])).ravel()
+    array([ 3.,  1.,  3., nan,  2.])
+    """
+    a = np.moveaxis(np.asarray(x, dtype=float), axis, -1)
+    order = np.argsort(a, axis=-1, kind="stable")  # NaN sorts last
+    s = np.take_along_axis(a, order, axis=-1)
+    n = a.shape[-1]
+    new = np.ones(s.shape, dtype=bool)
+    new[..., 1:] = s[..., 1:] != s[..., :-1]
+    first = np.where(new, np.arange(n), 0)
+    np.maximum.accumulate(first, axis=-1, out=first)
+    ranks = np.empty(a.shape, dtype=float)
+    np.put_along_axis(ranks, order, first + 1.0, axis=-1)
+    ranks[np.isnan(a)] = np.nan
+    return np.moveaxis(ranks, -1, axis)
 
 
 def rank_descending(scores, axis=-2):
@@ -20,7 +46,4 @@ def rank_descending(scores, axis=-2):
     >>> rank_descending(np.array([[3.0], [5.0], [3.0], [np.nan]])).ravel()
     array([ 2.,  1.,  2., nan])
     """
-    from scipy.stats import rankdata
-
-    x = np.asarray(scores, dtype=float)
-    return rankdata(-x, method="min", axis=axis, nan_policy="omit")
+    return rank_ascending(-np.asarray(scores, dtype=float), axis=axis)

@@ -90,3 +90,15 @@ def test_minmax_and_zscore_ignore_positive_affine_rescaling(values, a, b, method
         x = normalise(values, meta, method=method)
         y = normalise(values * a + b, meta, method=method)
     np.testing.assert_allclose(x, y, atol=1e-9)
+
+
+@settings(max_examples=100, deadline=None)
+@given(arrays(float, (3, 7, 2), elements=st.one_of(st.integers(-3, 3).map(float), st.just(np.nan))))
+def test_ranks_equal_scipy_min_ranks(x):
+    from scipy.stats import rankdata
+
+    from readiness.rank import rank_ascending, rank_descending
+
+    np.testing.assert_array_equal(rank_ascending(x, axis=-2), rankdata(x, method="min", axis=-2, nan_policy="omit"))
+    np.testing.assert_array_equal(rank_descending(x, axis=-2),
+                                  rankdata(-x, method="min", axis=-2, nan_policy="omit"))
