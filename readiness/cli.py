@@ -21,10 +21,19 @@ from ._validation import ReadinessError
 EXIT_USER_ERROR = 2
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    """Warnings from the library as one 'Warning: ...' line on stderr (no source path)."""
+    click.echo(f"Warning: {message}", err=True)
+
+
 class _Group(click.Group):
     """A click group that turns user errors into ``Error: ...`` and exit status 2."""
 
     def invoke(self, ctx):
+        import warnings
+
+        if not ctx.params.get("debug"):
+            warnings.showwarning = _show_warning
         try:
             return super().invoke(ctx)
         except ReadinessError as exc:

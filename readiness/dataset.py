@@ -64,11 +64,13 @@ def _number(v):
     if isinstance(v, bool):
         return np.nan, False
     if isinstance(v, (int, float, np.integer, np.floating)):
-        return float(v), True
-    try:
-        return float(str(v).strip()), True
-    except ValueError:
-        return np.nan, False
+        f = float(v)
+    else:
+        try:
+            f = float(str(v).strip())
+        except ValueError:
+            return np.nan, False
+    return (f, True) if np.isfinite(f) else (np.nan, False)
 
 
 def _text(v) -> str:
@@ -282,9 +284,7 @@ def _read_countries(df, problems):
                 continue
             rec[c] = row.get(c)
         rows.append(rec)
-    out = pd.DataFrame(rows)
-    if out.empty:
-        out = pd.DataFrame(columns=["country"])
+    out = pd.DataFrame(rows, columns=["country"] + [c for c in df.columns if c != "country"])
     out = out.set_index("country")
     for c in ("name", "region", "income_group"):
         if c not in out.columns:
@@ -345,20 +345,20 @@ def _read_data(df, indicators, country_names, problems):
     return out
 
 
-def _check_tree(indicators, structure, problems):
+def _check_tree(indicators, structure, problems, ind_sheet, st_sheet):
     nodes = set(structure.index)
     for code, rec in indicators.iterrows():
         if rec["parent"] not in nodes:
-            problems.append(Problem("Indicators", f"C{int(rec['_row']) + 2}", f"the parent {rec['parent']!r}",
-                                    "a node code defined in the Structure sheet"))
+            problems.append(Problem("Indicators", _cell(ind_sheet, int(rec["_row"]), "parent"),
+                                    f"the parent {rec['parent']!r}", "a node code defined in the Structure sheet"))
     tops = [c for c, p in structure["parent"].items() if not p]
     if len(tops) != 1:
         problems.append(Problem("Structure", None, f"{len(tops)} nodes without a parent ({', '.join(tops)})",
                                 "exactly one (the index)"))
     for code, rec in structure.iterrows():
         if rec["parent"] and rec["parent"] not in nodes:
-            problems.append(Problem("Structure", f"C{int(rec['_row']) + 2}", f"the parent {rec['parent']!r}",
-                                    "a node code defined in the Structure sheet"))
+            problems.append(Problem("Structure", _cell(st_sheet, int(rec["_row"]), "parent"),
+                                    f"the parent {rec['parent']!r}", "a node code defined in the Structure sheet"))
     # cycles
     parents = dict(structure["parent"])
     for code in structure.index:
@@ -369,6 +369,68 @@ def _check_tree(indicators, structure, problems):
                 break
             seen.add(node)
             node = parents[node]
+
+
+def _check_denominators(indicators, ind_sheet, countries_sheet, problems):
+    """Every denominator names a Countries column whose cells are positive numbers or empty."""
+    checked = set()
+    for code in indicators.index:
+        den = indicators.at[code, "denominator"]
+        if not den:
+            continue
+        if den not in countries_sheet.columns:
+            problems.append(Problem("Indicators", _cell(ind_sheet, int(indicators.at[code, "_row"]), "denominator"),
+                                    f"the denominator {den!r}", "a numeric column of the Countries sheet"))
+            continue
+        if den in checked:
+            continue
+        checked.add(den)
+        for i, v in enumerate(countries_sheet[den]):
+            x, ok = _number(v)
+            if not ok or x <= 0:
+                problems.append(Problem("Countries", _cell(countries_sheet, i, den), repr(v),
+                                        f"a number > 0 or an empty cell (the denominator {den!r} of {code!r})"))
+
+
+def _read_settings(sheet, problems) -> dict:
+    """The Settings sheet as {name: value}; every bad row reported with its cell. Blank values are unset."""
+    from .spec import Spec
+
+    if sheet is None or (sheet.empty and not [c for c in sheet.columns if c]):
+        return {}
+    if not {"setting", "value"} <= set(sheet.columns):
+        problems.append(Problem("Settings", "A1", f"the header {list(sheet.columns)[:2]}",
+                                "the columns 'setting' and 'value'"))
+        return {}
+    settings = {}
+    for i, row in enumerate(sheet.to_dict("records")):
+        name, value = _text(row.get("setting")), row.get("value")
+        if not name or _blank(value):
+            continue
+        try:
+            Spec.from_mapping({name: value}, source="Settings")
+        except SpecError as exc:
+            col = "setting" if "unknown setting" in str(exc) else "value"
+            problems.append(f"Settings!{_cell(sheet, i, col)}: {str(exc).removeprefix('Settings: ')}")
+            continue
+        settings[name] = value
+    try:
+        Spec.from_mapping(settings, source="Settings")
+    except SpecError as exc:  # settings that are valid alone but not together
+        problems.append(str(exc))
+    return settings
+
+
+def _duplicate_headers(t, problems):
+    for sheet, df in t.items():
+        if df is None:
+            continue
+        seen = {}
+        for j, c in enumerate(df.columns):
+            if c and c in seen:
+                problems.append(Problem(sheet, f"{_col_letter(j)}1", f"the column {c!r} a second time "
+                                        f"(first in {_col_letter(seen[c])}1)", "each column once"))
+            seen.setdefault(c, j)
 
 
 def from_tables(tables: dict, *, label: str = "", version: str = "") -> Dataset:
@@ -383,6 +445,9 @@ def from_tables(tables: dict, *, label: str = "", version: str = "") -> Dataset:
         raise InputError([Problem(s, None, "no such sheet", f"a sheet named {s!r} (see docs/format.md)")
                           for s in missing])
     t = {name: _table(tables, name) for name in SHEETS}
+    _duplicate_headers(t, problems)
+    if problems:
+        raise InputError(problems)
     for sheet, cols in REQUIRED.items():
         for c in cols:
             if c not in t[sheet].columns:
@@ -393,33 +458,16 @@ def from_tables(tables: dict, *, label: str = "", version: str = "") -> Dataset:
     indicators = _read_indicators(t["Indicators"], problems)
     structure = _read_structure(t["Structure"], problems)
     countries = _read_countries(t["Countries"], problems)
-    _check_tree(indicators, structure, problems)
+    _check_tree(indicators, structure, problems, t["Indicators"], t["Structure"])
     values = _read_data(t["Data"], indicators, dict(countries["name"]), problems)
     for code in indicators.index:
         if code not in values.columns:
             problems.append(Problem("Data", None, f"no column for the indicator {code!r}",
                                     "one column per indicator of the Indicators sheet"))
-    for code in indicators.index:
-        den = indicators.at[code, "denominator"]
-        if den and den not in countries.columns:
-            problems.append(Problem("Indicators", f"H{int(indicators.at[code, '_row']) + 2}",
-                                    f"the denominator {den!r}", "a numeric column of the Countries sheet"))
-    settings = {}
-    if t["Settings"] is not None:
-        s = t["Settings"]
-        if not {"setting", "value"} <= set(s.columns):
-            problems.append(Problem("Settings", "A1", f"the header {list(s.columns)[:2]}", "'setting' and 'value'"))
-        else:
-            for i, row in enumerate(s.to_dict("records")):
-                name = _text(row.get("setting"))
-                if name:
-                    settings[name] = row.get("value")
-            try:
-                from .spec import Spec
-
-                Spec.from_mapping(settings, source="Settings")
-            except SpecError as exc:
-                problems.append(str(exc))
+    if values.empty and not problems:
+        problems.append(Problem("Data", None, "no country rows", "one row per country below the header"))
+    _check_denominators(indicators, t["Indicators"], t["Countries"], problems)
+    settings = _read_settings(t["Settings"], problems)
     if problems:
         raise InputError(problems)
     # countries present in Data but not in Countries get a row with their ISO name
@@ -467,15 +515,11 @@ def read_csv_folder(path) -> Dataset:
     for sheet in SHEETS:
         f = path / f"{sheet.lower()}.csv"
         if f.exists():
-            try:
-                tables[sheet] = pd.read_csv(f, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-            except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-                raise InputError(Problem(f.name, None, f"a file that is not valid CSV ({exc})",
-                                         "comma-separated UTF-8 text")) from None
+            tables[sheet] = _read_csv(f)
     version = ""
     meta = path / "metadata.csv"
     if meta.exists():
-        m = pd.read_csv(meta, dtype=str, keep_default_na=False)
+        m = _read_csv(meta)
         if {"key", "value"} <= set(m.columns):
             version = dict(zip(m["key"], m["value"])).get("version", "")
     try:
@@ -483,6 +527,17 @@ def read_csv_folder(path) -> Dataset:
     except InputError as exc:
         # name the file, not the sheet
         raise InputError([_csv_names(p) for p in exc.problems]) from None
+
+
+def _read_csv(f: Path) -> pd.DataFrame:
+    """A CSV file as text cells; an empty or unreadable file is an InputError naming it."""
+    try:
+        return pd.read_csv(f, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except pd.errors.EmptyDataError:
+        raise InputError(Problem(f.name, None, "an empty file", "a header row and one row per entry")) from None
+    except (pd.errors.ParserError, UnicodeDecodeError, OSError) as exc:
+        raise InputError(Problem(f.name, None, f"a file that is not valid CSV ({str(exc).splitlines()[0]})",
+                                 "comma-separated UTF-8 text")) from None
 
 
 def _csv_names(line: str) -> str:

@@ -20,6 +20,7 @@ from .impute import impute
 from .normalise import normalise, normalise_params
 from .rank import rank_descending
 from .screen import coverage, screen
+from ._validation import MethodError
 from .spec import Spec
 from .treat import treat
 from .weight import effective_weights, node_weights
@@ -104,6 +105,21 @@ def _frame(array, like):
     return pd.DataFrame(array, index=like.index, columns=like.columns)
 
 
+def _check_spec_against(dataset, spec):
+    """Settings that name indicators or levels must name ones this framework has."""
+    from ._validation import SpecError, did_you_mean
+
+    for code in spec.normalisation_by_indicator:
+        if code not in dataset.indicators.index:
+            raise SpecError(f"normalisation_by_indicator names {code!r}, which is not an indicator of this "
+                            f"dataset{did_you_mean(code, list(dataset.indicators.index))}")
+    levels = sorted(set(dataset.levels.values()) - {1})
+    for level in spec.aggregation_by_level:
+        if level not in levels:
+            raise SpecError(f"aggregation_by_level names level {level}; this framework aggregates at levels "
+                            f"{', '.join(map(str, levels))}")
+
+
 def build(dataset, spec: Spec | None = None, **settings) -> Result:
     """Build the index: every step of the pipeline on ``dataset`` with the choices in ``spec``.
 
@@ -130,6 +146,7 @@ def build(dataset, spec: Spec | None = None, **settings) -> Result:
         spec = Spec.from_mapping(dataset.settings, source="Settings") if dataset.settings else Spec()
     if settings:
         spec = spec.replace(**settings)
+    _check_spec_against(dataset, spec)
     log: list[tuple] = []
     ind = dataset.indicators
     raw = dataset.values
@@ -160,6 +177,11 @@ def build(dataset, spec: Spec | None = None, **settings) -> Result:
                               measured_on=den if spec.screen_on == "observed" else imputed)
     for country, row in not_scored.iterrows():
         log.append(("screen", country, "", "not scored", row["reason"]))
+    if kept.empty:
+        best = cov.sort_values(ascending=False)
+        top = f" (the best is {best.index[0]} with {best.iloc[0]:.0%})" if len(best) else ""
+        raise MethodError(f"no country is scored: all {len(cov)} have a data coverage below coverage_min = "
+                          f"{spec.coverage_min:.0%}{top}; add data or lower coverage_min")
 
     treated_arr, details = treat(kept.to_numpy(), method=spec.outliers, winsor_max=spec.winsor_max,
                                  skew_max=spec.skew_max, kurt_max=spec.kurt_max,
@@ -198,6 +220,11 @@ def build(dataset, spec: Spec | None = None, **settings) -> Result:
     scores.index.name = "country"
     scores.columns.name = "node"
     ranks = pd.DataFrame(rank_descending(agg), index=scores.index, columns=plan.nodes)
+    if scores[dataset.index_code].isna().all():
+        raise MethodError(
+            f"no country has an index score: every country's normalised scores are missing or carry a weight of 0 "
+            f"({len(scores)} countries, {len(normalised.columns)} indicators); check the weights, and that the "
+            "indicators vary across countries")
 
     stages = {"raw": raw, "denominated": den, "imputed": imputed, "screened": kept, "treated": treated,
               "normalised": normalised, "aggregated": scores}

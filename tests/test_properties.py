@@ -5,7 +5,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
@@ -40,16 +40,24 @@ pytestmark = pytest.mark.filterwarnings("ignore::readiness._validation.Readiness
 SPEC = readiness.Spec(outliers="none", coverage_min=0.0)
 
 
+def _scores(ds):
+    """The build's scores; data with no variation at all has no index score (a MethodError): skip it."""
+    try:
+        return readiness.build(ds, SPEC).scores
+    except readiness.MethodError:
+        assume(False)
+
+
 @settings(max_examples=60, deadline=None)
 @given(values_st, weights_st, directions_st, st.integers(0, N_COUNTRIES - 1), st.integers(0, N_IND - 1),
        st.floats(min_value=0.1, max_value=500))
 def test_raising_an_indicator_in_its_good_direction_never_lowers_the_composite(values, weights, directions,
                                                                                 country, ind, step):
     ds = _dataset(values, weights, directions)
-    before = readiness.build(ds, SPEC).scores.iloc[country]["I"]
+    before = _scores(ds).iloc[country]["I"]
     raised = values.copy()
     raised[country, ind] += step * directions[ind]
-    after = readiness.build(_dataset(raised, weights, directions), SPEC).scores.iloc[country]["I"]
+    after = _scores(_dataset(raised, weights, directions)).iloc[country]["I"]
     if not (np.isnan(before) or np.isnan(after)):
         assert after >= before - 1e-9
 
@@ -75,8 +83,8 @@ def test_effective_weights_sum_to_one(weights):
 @settings(max_examples=40, deadline=None)
 @given(values_st, st.permutations(range(N_COUNTRIES)))
 def test_permuting_countries_permutes_results(values, perm):
-    a = readiness.build(_dataset(values), SPEC).scores
-    b = readiness.build(_dataset(values[list(perm)]), SPEC).scores
+    a = _scores(_dataset(values))
+    b = _scores(_dataset(values[list(perm)]))
     b.index = a.index[list(perm)]
     pd.testing.assert_frame_equal(a.loc[b.index], b, check_exact=False, atol=1e-9)
 

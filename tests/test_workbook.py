@@ -2,6 +2,8 @@
 
 import hashlib
 
+import pandas as pd
+
 import openpyxl
 import pytest
 from click.testing import CliRunner
@@ -121,3 +123,101 @@ def test_csv_folder_names_the_file(tmp_path):
     with pytest.raises(InputError) as info:
         load_dataset(tmp_path)
     assert info.value.problems == ["data.csv!C4: found text 'n/a'; expected a number or an empty cell."]
+
+
+def _messages(tmp_path, tables, name="t.xlsx", extra=None):
+    path = write(tmp_path / name, tables)
+    if extra:
+        wb = openpyxl.load_workbook(path)
+        extra(wb)
+        wb.save(path)
+    with pytest.raises(InputError) as info:
+        load_dataset(path)
+    return info.value.problems
+
+
+def test_infinity_is_not_a_number(tmp_path):
+    t = tiny_tables()
+    t["Data"]["a1"] = t["Data"]["a1"].astype(object)
+    t["Data"].loc[0, "a1"] = "inf"
+    assert _messages(tmp_path, t) == ["Data!B2: found text 'inf'; expected a number or an empty cell."]
+
+
+def test_formula_without_stored_result_is_named(tmp_path):
+    def formula(wb):
+        wb["Data"]["C3"] = "=1+1"
+
+    assert _messages(tmp_path, tiny_tables(), extra=formula) == [
+        "Data!C3: found the formula '=1+1' with no stored result; expected a value (open and save the workbook "
+        "in Excel, or paste values only)."]
+
+
+def test_stray_far_cell_is_refused_before_reading(tmp_path):
+    def far(wb):
+        wb["Data"]["XFD1048576"] = 1
+
+    (msg,) = _messages(tmp_path, tiny_tables(), extra=far)
+    assert msg.startswith("Data: found a sheet that extends to cell XFD1048576; expected at most 100,000 rows")
+
+
+def test_settings_errors_name_their_cells_and_blanks_are_unset(tmp_path):
+    t = tiny_tables()
+    t["Settings"] = pd.DataFrame({"setting": ["imputation", "normalization", "coverage_min", "winsor_max"],
+                                  "value": ["avg", "zscore", 0.5, None]})
+    problems = _messages(tmp_path, t)
+    assert problems[0].startswith("Settings!B2: unknown imputation 'avg'; choose one of")
+    assert problems[1].startswith("Settings!A3: unknown setting 'normalization'; did you mean 'normalisation'")
+    assert len(problems) == 2
+
+
+def test_empty_settings_sheet_is_no_settings(tmp_path):
+    t = tiny_tables()
+    t["Settings"] = pd.DataFrame()
+    ds = load_dataset(write(tmp_path / "s.xlsx", t))
+    assert ds.settings == {}
+
+
+def test_cells_follow_the_real_column_order(tmp_path):
+    t = tiny_tables()
+    t["Indicators"] = t["Indicators"][["code", "parent", "name", "direction", "weight"]]
+    t["Indicators"].loc[2, "parent"] = "nope"
+    assert _messages(tmp_path, t) == [
+        "Indicators!B4: found the parent 'nope'; expected a node code defined in the Structure sheet."]
+
+
+@pytest.mark.parametrize("value, shown", [("n/a", "'n/a'"), (0, "0")])
+def test_bad_denominator_cells(tmp_path, value, shown):
+    t = tiny_tables()
+    t["Indicators"]["denominator"] = ["pop", "", "", ""]
+    t["Countries"]["pop"] = pd.Series([1e6, value, 3e6, 4e6], dtype=object)
+    assert _messages(tmp_path, t) == [
+        f"Countries!E3: found {shown}; expected a number > 0 or an empty cell (the denominator 'pop' of 'a1')."]
+
+
+def test_duplicate_column_and_empty_data(tmp_path):
+    t = tiny_tables()
+    t["Data"] = t["Data"].iloc[:0]
+    assert _messages(tmp_path, t) == ["Data: found no country rows; expected one row per country below the header."]
+    wb_t = tiny_tables()
+    wb_t["Data"].columns = ["country", "a1", "a1", "b1", "b2"]
+    assert _messages(tmp_path, wb_t, name="dup.xlsx") == [
+        "Data!C1: found the column 'a1' a second time (first in B1); expected each column once."]
+
+
+def test_empty_csv_file_is_named(tmp_path):
+    for name, df in tiny_tables().items():
+        df.to_csv(tmp_path / f"{name.lower()}.csv", index=False)
+    (tmp_path / "structure.csv").write_text("")
+    with pytest.raises(InputError) as info:
+        load_dataset(tmp_path)
+    assert info.value.problems == ["structure.csv: found an empty file; expected a header row and one row per entry."]
+
+
+def test_nothing_scored_is_a_clear_error(tmp_path):
+    import readiness
+
+    ds = load_dataset(write(tmp_path / "ok.xlsx", tiny_tables()))
+    with pytest.raises(readiness.MethodError, match="no country has an index score"):
+        readiness.build(ds, weights_override={"A": 0, "B": 0})
+    with pytest.raises(readiness.MethodError, match="no country is scored"):
+        readiness.build(ds.with_values(ds.values.where(ds.values < 0)))
