@@ -7,8 +7,6 @@ and :func:`readiness.uncertainty.uncertainty`.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -115,21 +113,10 @@ def _render_table(ua, sa, top):
         console.print(table)
 
 
-def _write_xlsx(frames, path):
-    import pandas as pd
+def _write_xlsx(frames, path, *, inputs, about):
+    from .export import write_workbook
 
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(suffix=".xlsx", prefix=f".{path.stem}.", dir=path.parent)
-    os.close(fd)
-    try:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-            for name, df in frames.items():
-                df.to_excel(writer, sheet_name=name[:31], index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    write_workbook(frames, path, inputs=inputs, about=about)
 
 
 def _render_removal(removal, fmt, top, dataset):
@@ -155,6 +142,17 @@ def _render_removal(removal, fmt, top, dataset):
         change = removal.rank_change[code]
         table.add_row(code, dataset.node_name(code), _fmt(value, 2), _fmt(-change.min(), 0), _fmt(change.max(), 0))
     console.print(table)
+
+
+def _about(dataset, spec, extra):
+    """What reproduces the results: package and data versions, fingerprints, every setting."""
+    from . import __version__
+    from .pipeline import fingerprint
+
+    about = {"readiness": __version__, "dataset": dataset.label, "dataset version": dataset.version or "",
+             "data_fingerprint": fingerprint(dataset, spec), **extra}
+    about.update({f"setting {k}": v for k, v in spec.to_dict().items()})
+    return about
 
 
 @click.command("sensitivity")
@@ -226,7 +224,8 @@ def sensitivity(data, settings, overrides, vary, n, seed, method, fmt, out, norm
 
             removal = remove_one(dataset, spec, level=drop_level or 1)
             if out is not None:
-                _write_xlsx(removal.to_frames(), out)
+                _write_xlsx(removal.to_frames(), out, inputs=(data, settings),
+                            about=_about(dataset, spec, {"analysis": "remove_one", "level": removal.level}))
     except ReadinessError as exc:
         raise UserError(str(exc), exc.problems) from None
     if method == "remove":
@@ -243,7 +242,9 @@ def sensitivity(data, settings, overrides, vary, n, seed, method, fmt, out, norm
             save_cache(ua.nominal, ua)
         report = sa if sa is not None else ua
         if out is not None:
-            _write_xlsx(report.to_frames(), out)
+            _write_xlsx(report.to_frames(), out, inputs=(data, settings),
+                        about=_about(dataset, spec, {"analysis": method, "n": ua.n, "replicates": ua.n_replicates,
+                                                     "seed": ua.seed, "inputs varied": ", ".join(ua.space.varied)}))
     except ReadinessError as exc:
         raise UserError(str(exc), exc.problems) from None
     if fmt == "json":

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import __version__
 from .aggregate import TreePlan, aggregate_tree
 from .denominate import denominate, transform
 from .impute import impute
@@ -91,14 +90,19 @@ class Result:
 
     def fingerprint(self) -> str:
         """Hash of the input data and every setting: equal fingerprints, equal numbers."""
-        import hashlib
-
-        payload = self.dataset.fingerprint() + json.dumps(self.spec.to_dict(), sort_keys=True)
-        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+        return fingerprint(self.dataset, self.spec)
 
     def __repr__(self) -> str:
         return (f"Result({len(self.scores)} countries scored, {len(self.not_scored)} not scored, "
                 f"index {self.index_code!r}, fingerprint {self.fingerprint()})")
+
+
+def fingerprint(dataset, spec: Spec) -> str:
+    """SHA-256 (16 hex digits) of the dataset's values and framework and of every setting."""
+    import hashlib
+
+    payload = dataset.fingerprint() + json.dumps(spec.to_dict(), sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
 def _frame(array, like):
