@@ -79,7 +79,9 @@ def test_out_writes_a_workbook_and_leaves_the_input_alone(asem_path, tmp_path):
               "--out", target)
     assert res.exit_code == 0, res.output
     wb = openpyxl.load_workbook(target, read_only=True)
-    assert wb.sheetnames == ["Countries", "Sobol", "Sobol by country", "Nodes", "Replicates", "Space"]
+    assert wb.sheetnames == ["About", "Countries", "Sobol", "Sobol by country", "Nodes", "Replicates", "Space"]
+    about = dict(wb["About"].iter_rows(min_row=2, values_only=True))
+    assert about["seed"] == "1" and about["analysis"] == "sobol" and len(about["data_fingerprint"]) == 16
     assert [c.value for c in next(wb["Sobol"].iter_rows(max_row=1))] == list(
         ["input", "S1", "S1_low", "S1_high", "ST", "ST_low", "ST_high"])
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "sa.xlsx"]
