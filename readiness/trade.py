@@ -89,6 +89,30 @@ def _numbers(frame: pd.DataFrame, column: str, where: str, problems: list) -> pd
     return parsed
 
 
+def _resolve(codes: pd.Series, where, col, problems, *, strict):
+    """ISO3 codes for ISO2 codes, ISO3 codes or names; an importer nobody knows is a problem.
+
+    Exporters that are not countries (``ROW``, ``WLD``, areas "n.e.s.") are kept as given,
+    upper-cased: they count in the totals and never in the cluster.
+    """
+    from .countries import to_iso3
+
+    out = []
+    for pos, raw in enumerate(codes.astype("string").str.strip()):
+        if raw is pd.NA or raw == "":
+            out.append("")
+            continue
+        iso3 = to_iso3(raw)
+        if iso3 is None:
+            text = str(raw).upper()
+            if strict and not (len(text) == 3 and text.isalpha()):
+                problems.append(Problem(where, f"{_col_letter(col)}{pos + 2}", repr(str(raw)),
+                                        "an ISO3 or ISO2 code or a country name"))
+            iso3 = text
+        out.append(iso3)
+    return out
+
+
 def chip_concentration(trade: pd.DataFrame, *, year=None, cluster=CLUSTER,
                        pooled=POOLED, where: str = "Trade") -> pd.DataFrame:
     """Compute each importer's chip-supplier concentration from bilateral trade.
@@ -175,11 +199,13 @@ def chip_concentration(trade: pd.DataFrame, *, year=None, cluster=CLUSTER,
         codes = frame[col].astype("string").str.strip()
         for pos in np.flatnonzero(codes.isna().to_numpy() | (codes == "").to_numpy()):
             problems.append(Problem(where, f"{_col_letter(k)}{pos + 2}", "an empty cell", "an ISO3 code"))
+    importers = _resolve(frame["importer"], where, columns.index("importer"), problems, strict=True)
+    exporters = _resolve(frame["exporter"], where, columns.index("exporter"), problems, strict=False)
     if problems:
         raise TradeError(problems)
     flows = pd.DataFrame({
-        "importer": frame["importer"].astype(str).str.strip().str.upper(),
-        "exporter": frame["exporter"].astype(str).str.strip().str.upper(),
+        "importer": importers,
+        "exporter": exporters,
         "year": years.astype(int),
         "value": value.astype(float),
     })
@@ -317,16 +343,25 @@ def apply_trade(dataset):
         return dataset
     measures = chip_concentration(trade, where=trade.attrs.get("source", "Trade"))
     importers = [c for c in measures.index if c in dataset.values.index]
+    outside = [c for c in measures.index if c not in dataset.values.index]
+    if outside:
+        import warnings
+
+        from ._validation import ReadinessWarning
+
+        warnings.warn(f"the trade table has importers that are not countries of the dataset, ignored: "
+                      f"{', '.join(outside)}", ReadinessWarning, stacklevel=2)
     values = dataset.values.copy()
     rows = []
     years = pd.to_numeric(trade["year"], errors="coerce")
     span = f"{int(years.min())}-{int(years.max())}" if years.notna().any() else ""
     for code in codes:
-        column = measures.loc[importers, TRADE_INDICATORS[code]]
-        values.loc[importers, code] = column.to_numpy(dtype=float)
+        # an importer whose flows sum to zero has no shares: its Data value (or gap) stays
+        column = measures.loc[importers, TRADE_INDICATORS[code]].dropna()
+        values.loc[column.index, code] = column.to_numpy(dtype=float)
         rows += [{"country": c, "indicator": code, "year": span, "source": "Trade",
                   "note": f"computed from the Trade table ({TRADE_INDICATORS[code]}, flows {span})"}
-                 for c in importers if not np.isnan(column[c])]
+                 for c in column.index]
     prov = dataset.provenance
     new = pd.DataFrame(rows)
     if not prov.empty and {"country", "indicator"} <= set(prov.columns):
@@ -341,6 +376,9 @@ def read_trade_csv(path) -> pd.DataFrame:
     path = Path(path)
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except pd.errors.EmptyDataError:
+        raise TradeError(Problem(path.name, None, "an empty file",
+                                 "a header importer, exporter, year, value and one row per flow")) from None
     except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise TradeError(Problem(path.name, None, f"a file that cannot be read as CSV ({exc})",
                                  "comma-separated text with importer, exporter, year, value")) from None

@@ -58,3 +58,21 @@ def test_bad_trade_file_is_a_clear_error(tmp_path):
     res = CliRunner().invoke(cli, ["score", "-c", "KE", "--trade", str(path)])
     assert res.exit_code == 2
     assert res.stderr.startswith("Error: bad.csv: found no column 'year'")
+
+
+def test_names_iso2_zero_totals_and_unknown_importers(tmp_path):
+    t = _tables_with_chip_indicators()
+    t["Countries"].loc[2, "name"] = "Cland"
+    t["Trade"] = pd.DataFrame({"importer": ["AAA", "AAA", "CCC"], "exporter": ["China", "US", "CHN"],
+                               "year": [2023, 2023, 2023], "value": [3.0, 1.0, 0.0]})
+    ds = from_tables(t)
+    # AAA given exporter names: shares .75 (CHN), .25 (USA)
+    assert ds.values.loc["AAA", "chip_cluster_share"] == pytest.approx(75)
+    # CCC's flows sum to zero: no shares, its Data value stays
+    assert ds.values.loc["CCC", "chip_supplier_hhi"] == 1000
+    t["Trade"] = pd.DataFrame({"importer": ["??"], "exporter": ["CHN"], "year": [2023], "value": [1.0]})
+    with pytest.raises(readiness.InputError, match=r"Trade!A2: found '\?\?'; expected an ISO3 or ISO2 code"):
+        from_tables(t)
+    t["Trade"] = pd.DataFrame({"importer": ["KEN"], "exporter": ["CHN"], "year": [2023], "value": [1.0]})
+    with pytest.warns(readiness.ReadinessWarning, match="not countries of the dataset, ignored: KEN"):
+        from_tables(t)
