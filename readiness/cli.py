@@ -235,20 +235,26 @@ def rank(top, level, data, trade, settings, overrides, fmt):
 
 
 @cli.command()
-@click.option("--data", type=click.Path(exists=True), help="Workbook (.xlsx) or folder of CSV files.")
-def validate(data):
+@data_options
+def validate(data, trade, settings, overrides):
     """Check a workbook and report every problem at once, with sheet and cell.
+
+    Lists the countries that will not be scored (coverage below the settings' coverage_min).
 
     Example: readiness validate --data my_country.xlsx
     """
+    from . import api
     from .dataset import load_dataset
     from .screen import coverage
 
-    ds = load_dataset(data)
+    ds = load_dataset(data, trade=trade)
+    spec = api.resolve_spec(ds, settings, overrides)
     cov = coverage(ds.values)
     click.echo(f"OK: {ds.values.shape[0]} countries, {ds.values.shape[1]} indicators, "
                f"{len(ds.structure)} aggregates; {int(ds.values.isna().sum().sum())} missing values.")
-    low = cov[cov < 0.66].sort_values()
+    low = cov[cov < spec.coverage_min - 1e-12].sort_values()
+    if len(low):
+        click.echo(f"{len(low)} countries will not be scored (coverage below {spec.coverage_min:.0%}):")
     for c, v in low.items():
         click.echo(f"  {c} {ds.countries.at[c, 'name']}: coverage {v:.0%}")
 
@@ -267,7 +273,7 @@ def indicators(data, fmt):
     ds = load_dataset(data)
     table = api.indicator_list(ds)
     if fmt == "json":
-        return _json({"dataset": ds.label, "version": ds.version or None, "data_fingerprint": ds.fingerprint(),
+        return _json({"dataset": ds.label, "version": ds.version or None, "dataset_fingerprint": ds.fingerprint(),
                       "n_countries": int(ds.values.shape[0]), "indicators": table.to_dict("records")})
     if fmt == "csv":
         return _csv(table)
@@ -290,7 +296,7 @@ def indicators(data, fmt):
     con.print(t)
     version = f" {ds.version}" if ds.version else ""
     con.print(f"[dim]{len(table)} indicators, {ds.values.shape[0]} countries · data {ds.label}{version} · "
-              f"fingerprint {ds.fingerprint()}[/dim]")
+              f"dataset fingerprint {ds.fingerprint()}[/dim]")
 
 
 @cli.command()
@@ -307,7 +313,7 @@ def sources(data, fmt):
     ds = load_dataset(data)
     table = api.attributions(ds)
     if fmt == "json":
-        return _json({"dataset": ds.label, "version": ds.version or None, "data_fingerprint": ds.fingerprint(),
+        return _json({"dataset": ds.label, "version": ds.version or None, "dataset_fingerprint": ds.fingerprint(),
                       "sources": table.to_dict("records")})
     if fmt == "csv":
         return _csv(table)
@@ -317,7 +323,7 @@ def sources(data, fmt):
         if details:
             click.echo(f"  {details}")
     version = f" {ds.version}" if ds.version else ""
-    click.echo(f"Data: {ds.label}{version} · fingerprint {ds.fingerprint()}")
+    click.echo(f"Data: {ds.label}{version} · dataset fingerprint {ds.fingerprint()}")
 
 
 from .cli_sensitivity import sensitivity as _sensitivity  # noqa: E402

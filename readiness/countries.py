@@ -17,9 +17,25 @@ _EXTRA = {
     "CHI": ("", "Channel Islands"),
 }
 
+#: Everyday English names that neither ISO 3166 nor the World Bank spell this way.
+_ALIASES = {
+    "Russia": "RUS", "Turkey": "TUR", "Ivory Coast": "CIV", "Cape Verde": "CPV", "UK": "GBR",
+    "Britain": "GBR", "Great Britain": "GBR", "England": "GBR", "USA": "USA", "US": "USA", "America": "USA",
+    "United States of America": "USA", "UAE": "ARE", "DR Congo": "COD", "DRC": "COD",
+    "Democratic Republic of the Congo": "COD", "Congo-Kinshasa": "COD", "Congo-Brazzaville": "COG",
+    "Republic of the Congo": "COG", "Brunei": "BRN", "Burma": "MMR", "Czech Republic": "CZE",
+    "Macedonia": "MKD", "Swaziland": "SWZ", "East Timor": "TLS", "South Korea": "KOR", "Korea": "KOR",
+    "North Korea": "PRK", "Laos": "LAO", "Syria": "SYR", "Iran": "IRN", "Vietnam": "VNM", "Moldova": "MDA",
+    "Tanzania": "TZA", "Bolivia": "BOL", "Venezuela": "VEN", "Micronesia": "FSM", "Palestine": "PSE",
+    "Vatican": "VAT", "Holland": "NLD", "Kyrgyzstan": "KGZ", "Slovakia": "SVK", "Gambia": "GMB",
+    "Bahamas": "BHS", "Saint Lucia": "LCA", "Saint Kitts and Nevis": "KNA", "Saint Vincent": "VCT",
+    "Taiwan": "TWN", "Hong Kong": "HKG", "Macau": "MAC", "Macao": "MAC",
+}
+
 
 def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
+    text = str(text).replace("\u2019", "'").replace("\u2018", "'")
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return " ".join(text.casefold().replace(",", " ").replace(".", " ").split())
 
 
@@ -40,7 +56,24 @@ def _table():
         for key in (iso3, iso2, name):
             if key:
                 keys[_fold(key)] = iso3
+    for name, iso3 in _ALIASES.items():
+        keys.setdefault(_fold(name), iso3)
+    for iso3, name in _world_bank_names().items():  # "Korea, Rep.", "Congo, Dem. Rep.", ...
+        keys.setdefault(_fold(name), iso3)
     return keys, names
+
+
+def _world_bank_names() -> dict:
+    """{ISO3: World Bank name} from the embedded dataset's country table (empty if absent)."""
+    import csv
+    from importlib.resources import files
+
+    try:
+        path = files("readiness.indicators") / "default" / "countries.csv"
+        with path.open(encoding="utf-8") as fh:
+            return {row["country"]: row["name"] for row in csv.DictReader(fh) if row.get("name")}
+    except (FileNotFoundError, ModuleNotFoundError, KeyError, OSError):
+        return {}
 
 
 def to_iso3(query, extra_names=None):

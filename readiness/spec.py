@@ -313,8 +313,11 @@ def read_settings(path) -> Spec:
         return Spec.from_mapping(data, source=path.name)
     import csv
 
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        rows = list(csv.reader(fh))
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            rows = list(csv.reader(fh))
+    except UnicodeDecodeError:
+        raise SpecError(f"{path.name}: not UTF-8 text; save the settings file as UTF-8 CSV") from None
     if not rows or [c.strip().lower() for c in rows[0][:2]] != ["setting", "value"]:
         raise SpecError(f"{path.name}: expected a header 'setting,value' in row 1")
     return Spec.from_mapping({r[0]: r[1] if len(r) > 1 else "" for r in rows[1:] if r and r[0].strip()},
