@@ -76,7 +76,7 @@ NEEDS_POSITIVE = {"geometric", "harmonic"}
 
 
 def aggregate_level(x, w, *, method="arithmetic", p=0.5, nonpositive="error", children=None,
-                    level=None):
+                    level=None, coverage_min=0.0):
     """Aggregate one level of the framework.
 
     Parameters
@@ -95,6 +95,10 @@ def aggregate_level(x, w, *, method="arithmetic", p=0.5, nonpositive="error", ch
         ``1 - min`` so that its minimum is 1 (the COIN Tool's practice).
     children, level : optional
         Names used in the error message.
+    coverage_min : float, default=0.0
+        A parent whose country has a smaller share of its (weighted) children than this
+        gets NaN instead of a score resting on too few values (COINr ``Aggregate``'s
+        ``dat_thresh``). Children with weight 0 do not count.
 
     Returns
     -------
@@ -128,7 +132,14 @@ def aggregate_level(x, w, *, method="arithmetic", p=0.5, nonpositive="error", ch
                 "with minmax), set nonpositive = 'shift' to shift such columns, or use "
                 "the arithmetic mean"
             )
-    return kernel(x, np.asarray(w, dtype=float), p=p)
+    w = np.asarray(w, dtype=float)
+    out = kernel(x, w, p=p)
+    if coverage_min > 0:
+        member = (w > 0).astype(float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = ((~np.isnan(x)).astype(float) @ member) / member.sum(axis=-2, keepdims=True)
+        out = np.where(share < coverage_min - 1e-12, np.nan, out)
+    return out
 
 
 class TreePlan:
@@ -157,7 +168,7 @@ class TreePlan:
             self.steps.append((level, parents, children, onehot))
 
 
-def aggregate_tree(normalised, weights, plan, *, methods, p=0.5, nonpositive="error"):
+def aggregate_tree(normalised, weights, plan, *, methods, p=0.5, nonpositive="error", coverage_min=0.0):
     """Aggregate normalised indicators up the whole tree.
 
     Parameters
@@ -168,7 +179,7 @@ def aggregate_tree(normalised, weights, plan, *, methods, p=0.5, nonpositive="er
     plan : TreePlan
     methods : dict
         ``{level: method name}`` for every aggregated level.
-    p, nonpositive
+    p, nonpositive, coverage_min
         As in :func:`aggregate_level`.
 
     Returns
@@ -186,6 +197,6 @@ def aggregate_tree(normalised, weights, plan, *, methods, p=0.5, nonpositive="er
         names = [plan.nodes[c] for c in children]
         scores[..., parents] = aggregate_level(
             scores[..., children], wmat, method=methods[level], p=p, nonpositive=nonpositive,
-            children=names, level=level,
+            children=names, level=level, coverage_min=coverage_min,
         )
     return scores

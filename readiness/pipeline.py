@@ -219,7 +219,8 @@ def build(dataset, spec: Spec | None = None, **settings) -> Result:
     weights = node_weights(dataset, spec)
     methods = {level: spec.aggregation_by_level.get(level, spec.aggregation) for level, *_ in plan.steps}
     agg = aggregate_tree(norm_arr, weights.reindex(plan.nodes).to_numpy(), plan, methods=methods,
-                         p=spec.generalised_mean_p, nonpositive=spec.nonpositive)
+                         p=spec.generalised_mean_p, nonpositive=spec.nonpositive,
+                         coverage_min=spec.aggregate_coverage_min)
     scores = pd.DataFrame(agg, index=kept.index, columns=plan.nodes)
     scores.index.name = "country"
     scores.columns.name = "node"

@@ -62,6 +62,10 @@ class Spec:
     aggregation : str, default="arithmetic"
     aggregation_by_level : mapping, default={}
         ``{level: method}`` exceptions (level 2 = dimensions of indicators).
+    aggregate_coverage_min : float, default=0.5
+        A country's aggregate (dimension, index) needs at least this share of its
+        children to have a value, else it is missing (COINr ``Aggregate``'s
+        ``dat_thresh``; 0 turns the rule off, as COINr's default).
     generalised_mean_p : float, default=0.5
     nonpositive : {"error", "shift"}, default="error"
         A geometric or harmonic mean over scores <= 0: refuse, or shift the columns.
@@ -102,6 +106,7 @@ class Spec:
     weights_override: MappingProxyType = field(default_factory=dict)
     aggregation: str = "arithmetic"
     aggregation_by_level: MappingProxyType = field(default_factory=dict)
+    aggregate_coverage_min: float = 0.5
     generalised_mean_p: float = 0.5
     nonpositive: str = "error"
     seed: int = 0
@@ -134,6 +139,8 @@ class Spec:
         _choice("nonpositive", self.nonpositive, ("error", "shift"))
         if not 0.0 <= self.coverage_min <= 1.0:
             raise SpecError(f"coverage_min must be between 0 and 1; got {self.coverage_min!r}")
+        if not 0.0 <= self.aggregate_coverage_min <= 1.0:
+            raise SpecError(f"aggregate_coverage_min must be between 0 and 1; got {self.aggregate_coverage_min!r}")
         if not isinstance(self.winsor_max, int) or self.winsor_max < 0:
             raise SpecError(f"winsor_max must be a whole number >= 0; got {self.winsor_max!r}")
         if not isinstance(self.knn_neighbours, int) or self.knn_neighbours < 1:

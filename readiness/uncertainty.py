@@ -738,7 +738,7 @@ def _slice(positions):
     return positions
 
 
-def _aggregate_steps(scores, weights, plan, steps, level_methods, method_names, *, p, policy):
+def _aggregate_steps(scores, weights, plan, steps, level_methods, method_names, *, p, policy, coverage_min=0.0):
     """Aggregate ``steps`` (indices into ``plan.steps``) of a (replicate, country, node) block in place.
 
     ``level_methods`` holds each replicate's method index per step of ``plan.steps``.
@@ -775,7 +775,7 @@ def _aggregate_steps(scores, weights, plan, steps, level_methods, method_names, 
                     shifted[idx[bad]] = True
             if len(idx):
                 out[rows] = aggregate_level(sub, wsub, method=name, p=p, nonpositive="shift",
-                                            children=names, level=level)
+                                            children=names, level=level, coverage_min=coverage_min)
         scores[..., _slice(parents)] = out
     return shifted, skipped
 
@@ -964,7 +964,8 @@ def evaluate(dataset, spec=None, design: Design | None = None, *, nodes: str = "
             lm = np.zeros((len(ukeys), len(plan.steps)), dtype=np.int64)
             lm[:, 0] = ukeys % len(method_names)
             pre_sh, pre_sk = _aggregate_steps(block, np.tile(weights[0], (len(ukeys), 1)), plan, [0], lm,
-                                              method_names, p=p, policy=space.nonpositive)
+                                              method_names, p=p, policy=space.nonpositive,
+                                              coverage_min=spec.aggregate_coverage_min)
             pre = (block[..., plan.steps[0][1]], key_idx, pre_sh, pre_sk)
     rest = list(range(1 if pre is not None else 0, len(plan.steps)))
     later_children = np.concatenate([plan.steps[li][2] for li in rest]) if rest else np.array([], dtype=int)
@@ -983,7 +984,7 @@ def evaluate(dataset, spec=None, design: Design | None = None, *, nodes: str = "
                 scores[..., needed_ind] = stack[variant_idx[sl]][..., needed_ind]
             sh, sk = pre_sh[key_idx[sl]], pre_sk[key_idx[sl]]
         sh2, sk2 = _aggregate_steps(scores, weights[sl], plan, rest, level_methods[sl], method_names, p=p,
-                                    policy=space.nonpositive)
+                                    policy=space.nonpositive, coverage_min=spec.aggregate_coverage_min)
         if pre is not None:
             # a replicate skipped at the first level has NaN children above: it stays skipped
             sh2, sk2 = sh2 | sh, sk2 | sk

@@ -67,3 +67,26 @@ def test_tree_aggregation_on_tiny(tiny):
     np.testing.assert_allclose(r.scores["B"], [(50 + 100 / 3) / 2, 25, 100, 100 / 3])
     np.testing.assert_allclose(r.scores["I"], (r.scores["A"] + r.scores["B"]) / 2)
     assert list(r.ranks["A"]) == [4, 2, 2, 1]
+
+
+def test_coverage_rule_needs_a_share_of_children():
+    x = np.array([[10.0, np.nan, np.nan], [10.0, 20.0, np.nan], [np.nan, np.nan, 5.0]])
+    w = np.array([[1.0], [1.0], [0.0]])  # the third child has weight 0: it does not count
+    out = aggregate_level(x, w, coverage_min=0.5)[:, 0]
+    # row 0: 1 of 2 weighted children (50%) -> kept; row 1: 2 of 2; row 2: 0 of 2 -> NaN
+    np.testing.assert_allclose(out, [10.0, 15.0, np.nan])
+    out = aggregate_level(x, w, coverage_min=0.75)[:, 0]
+    np.testing.assert_allclose(out, [np.nan, 15.0, np.nan])
+
+
+def test_coverage_rule_in_build(tiny):
+    import readiness
+
+    values = tiny.values.copy()
+    values.loc["AAA", ["a1", "a2"]] = np.nan  # AAA has no A indicator, and 2 of 4 overall
+    ds = tiny.with_values(values)
+    r = readiness.build(ds, outliers="none", coverage_min=0.5)
+    assert np.isnan(r.scores.loc["AAA", "A"])
+    assert r.scores.loc["AAA", "I"] == r.scores.loc["AAA", "B"]  # 1 of 2 dimensions: 50%, kept
+    strict = readiness.build(ds, outliers="none", coverage_min=0.5, aggregate_coverage_min=0.6)
+    assert np.isnan(strict.scores.loc["AAA", "I"]) and np.isnan(strict.ranks.loc["AAA", "I"])
