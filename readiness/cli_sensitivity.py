@@ -32,6 +32,14 @@ class UserError(click.ClickException):
             click.echo(f"Error: {line}", err=True)
 
 
+def _user_error(exc):
+    """Raise ``exc`` as a UserError, or as it is under ``readiness --debug``."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and ctx.find_root().params.get("debug"):
+        raise exc
+    raise UserError(str(exc), exc.problems) from None
+
+
 def _seed(text):
     if text is None:
         return None
@@ -227,7 +235,7 @@ def sensitivity(data, settings, overrides, vary, n, seed, method, fmt, out, norm
                 _write_xlsx(removal.to_frames(), out, inputs=(data, settings),
                             about=_about(dataset, spec, {"analysis": "remove_one", "level": removal.level}))
     except ReadinessError as exc:
-        raise UserError(str(exc), exc.problems) from None
+        _user_error(exc)
     if method == "remove":
         return _render_removal(removal, fmt, top, dataset)
     try:
@@ -246,7 +254,7 @@ def sensitivity(data, settings, overrides, vary, n, seed, method, fmt, out, norm
                         about=_about(dataset, spec, {"analysis": method, "n": ua.n, "replicates": ua.n_replicates,
                                                      "seed": ua.seed, "inputs varied": ", ".join(ua.space.varied)}))
     except ReadinessError as exc:
-        raise UserError(str(exc), exc.problems) from None
+        _user_error(exc)
     if fmt == "json":
         click.echo(json.dumps(report.to_dict(), indent=2, allow_nan=False))
     elif fmt == "csv":
