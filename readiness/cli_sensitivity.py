@@ -127,9 +127,14 @@ def _write_xlsx(frames, path, *, inputs, about):
     write_workbook(frames, path, inputs=inputs, about=about)
 
 
-def _render_removal(removal, fmt, top, dataset):
+def _render_removal(removal, fmt, top, dataset, spec):
     if fmt == "json":
-        click.echo(json.dumps(removal.to_dict(), indent=2, allow_nan=False))
+        from .pipeline import fingerprint
+
+        payload = removal.to_dict()
+        payload.update(dataset=dataset.label, version=dataset.version or None,
+                       data_fingerprint=fingerprint(dataset, spec), settings=spec.to_dict())
+        click.echo(json.dumps(payload, indent=2, allow_nan=False))
         return
     if fmt == "csv":
         click.echo(removal.rank_change.to_csv(), nl=False)
@@ -237,7 +242,7 @@ def sensitivity(data, settings, overrides, vary, n, seed, method, fmt, out, norm
     except ReadinessError as exc:
         _user_error(exc)
     if method == "remove":
-        return _render_removal(removal, fmt, top, dataset)
+        return _render_removal(removal, fmt, top, dataset, spec)
     try:
         with _progress_bar() as progress:
             if method == "sobol":
@@ -256,7 +261,10 @@ def sensitivity(data, settings, overrides, vary, n, seed, method, fmt, out, norm
     except ReadinessError as exc:
         _user_error(exc)
     if fmt == "json":
-        click.echo(json.dumps(report.to_dict(), indent=2, allow_nan=False))
+        payload = report.to_dict()
+        payload.setdefault("dataset", dataset.label)
+        payload.setdefault("version", dataset.version or None)
+        click.echo(json.dumps(payload, indent=2, allow_nan=False))
     elif fmt == "csv":
         click.echo(ua.countries.to_csv(), nl=False)
     else:
