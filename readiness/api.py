@@ -179,12 +179,7 @@ def resolve_spec(dataset, settings=None, overrides=None):
     then ``overrides`` (``{name: value}`` or ``["name=value", ...]``) on top."""
     from .spec import Spec, read_settings
 
-    if settings is not None:
-        spec = read_settings(settings)
-    elif dataset.settings:
-        spec = Spec.from_mapping(dataset.settings, source="Settings")
-    else:
-        spec = Spec()
+    spec = read_settings(settings) if settings is not None else Spec.for_dataset(dataset)
     if overrides:
         if not isinstance(overrides, dict):
             pairs = {}

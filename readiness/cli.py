@@ -8,11 +8,9 @@ need them.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import math
-import sys
 
 import click
 

@@ -121,12 +121,6 @@ def _render_table(ua, sa, top):
         console.print(table)
 
 
-def _write_xlsx(frames, path, *, inputs, about):
-    from .export import write_workbook
-
-    write_workbook(frames, path, inputs=inputs, about=about)
-
-
 def _render_removal(removal, fmt, top, dataset, spec):
     if fmt == "json":
         from .pipeline import fingerprint
@@ -215,6 +209,7 @@ def sensitivity(data, settings, overrides, vary, n, seed, method, fmt, out, norm
     """
     from .api import resolve_spec
     from .dataset import load_dataset
+    from .export import write_workbook
     from .sensitivity import sensitivity as run_sensitivity
     from .uncertainty import Space, save_cache, uncertainty
 
@@ -237,7 +232,7 @@ def sensitivity(data, settings, overrides, vary, n, seed, method, fmt, out, norm
 
             removal = remove_one(dataset, spec, level=drop_level or 1)
             if out is not None:
-                _write_xlsx(removal.to_frames(), out, inputs=(data, settings),
+                write_workbook(removal.to_frames(), out, inputs=(data, settings),
                             about=_about(dataset, spec, {"analysis": "remove_one", "level": removal.level}))
     except ReadinessError as exc:
         _user_error(exc)
@@ -255,7 +250,7 @@ def sensitivity(data, settings, overrides, vary, n, seed, method, fmt, out, norm
             save_cache(ua.nominal, ua)
         report = sa if sa is not None else ua
         if out is not None:
-            _write_xlsx(report.to_frames(), out, inputs=(data, settings),
+            write_workbook(report.to_frames(), out, inputs=(data, settings),
                         about=_about(dataset, spec, {"analysis": method, "n": ua.n, "replicates": ua.n_replicates,
                                                      "seed": ua.seed, "inputs varied": ", ".join(ua.space.varied)}))
     except ReadinessError as exc:

@@ -147,7 +147,7 @@ def build(dataset, spec: Spec | None = None, **settings) -> Result:
         A method these data cannot take (a geometric mean over zeros, a log of a negative).
     """
     if spec is None:
-        spec = Spec.from_mapping(dataset.settings, source="Settings") if dataset.settings else Spec()
+        spec = Spec.for_dataset(dataset)
     if settings:
         spec = spec.replace(**settings)
     _check_spec_against(dataset, spec)

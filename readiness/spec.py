@@ -189,6 +189,11 @@ class Spec:
             kwargs[head] = _coerce(head, value, default, source)
         return cls(**kwargs)
 
+    @classmethod
+    def for_dataset(cls, dataset) -> Spec:
+        """The dataset's own Settings sheet as a Spec, or the defaults when it has none."""
+        return cls.from_mapping(dataset.settings, source="Settings") if dataset.settings else cls()
+
     def replace(self, **changes) -> Spec:
         """Return a copy with some fields changed (checked again)."""
         return dataclasses.replace(self, **changes)

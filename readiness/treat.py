@@ -29,15 +29,7 @@ def skew(x):
     >>> round(float(skew(np.array([1.0, 2.0, 3.0, 10.0]))), 6)
     1.763633
     """
-    x = np.asarray(x, dtype=float)
-    x = x[~np.isnan(x)]
-    n = x.size
-    d = x - x.mean()
-    m2 = np.sum(d**2)
-    if n < 3 or m2 == 0:
-        return np.nan
-    g = np.sqrt(n) * np.sum(d**3) / m2**1.5
-    return g * np.sqrt(n * (n - 1)) / (n - 2)
+    return _skew_kurt_columns(np.asarray(x, dtype=float).reshape(-1, 1))[0][0]
 
 
 def kurt(x):
@@ -46,15 +38,7 @@ def kurt(x):
     >>> round(float(kurt(np.array([1.0, 2.0, 3.0, 10.0]))), 6)
     3.228
     """
-    x = np.asarray(x, dtype=float)
-    x = x[~np.isnan(x)]
-    n = x.size
-    d = x - x.mean()
-    m2 = np.sum(d**2)
-    if n < 4 or m2 == 0:
-        return np.nan
-    r = n * np.sum(d**4) / m2**2
-    return ((n + 1) * (r - 3) + 6) * (n - 1) / ((n - 2) * (n - 3))
+    return _skew_kurt_columns(np.asarray(x, dtype=float).reshape(-1, 1))[1][0]
 
 
 def passes(x, *, skew_max=2.0, kurt_max=3.5):
@@ -62,14 +46,18 @@ def passes(x, *, skew_max=2.0, kurt_max=3.5):
 
     An indicator with too few values or no spread for the statistics passes.
     """
-    s, k = skew(x), kurt(x)
-    if np.isnan(s) or np.isnan(k):
-        return True
-    return bool(abs(s) < skew_max or k < kurt_max)
+    (s,), (k,) = _skew_kurt_columns(np.asarray(x, dtype=float).reshape(-1, 1))
+    return _passes(s, k, skew_max, kurt_max)
+
+
+def _passes(sk, ku, skew_max, kurt_max) -> bool:
+    """COINr's rule on given statistics; too few values or no spread for them passes."""
+    return bool(np.isnan(sk) or np.isnan(ku) or abs(sk) < skew_max or ku < kurt_max)
 
 
 def _stats(v):
-    """(skew, kurt) of a vector without NaN, as :func:`skew` and :func:`kurt` compute them."""
+    """(skew, kurt) of a vector without NaN: :func:`_skew_kurt_columns`'s formulas, fused for the
+    winsorisation loop, which recomputes them after every point (NaN for both below 4 values)."""
     n = v.size
     d = v - v.mean()
     d2 = d * d
@@ -95,7 +83,7 @@ def winsorise(x, *, winsor_max=5, skew_max=2.0, kurt_max=3.5):
     low_v = np.zeros(v.shape, dtype=bool)
     nwin = 0
     sk, ku = _stats(v)
-    passing = np.isnan(sk) or abs(sk) < skew_max or ku < kurt_max
+    passing = _passes(sk, ku, skew_max, kurt_max)
     while not passing and (winsor_max is None or nwin < winsor_max):
         if sk >= 0:
             top = v == v.max()
@@ -111,7 +99,7 @@ def winsorise(x, *, winsor_max=5, skew_max=2.0, kurt_max=3.5):
             low_v = bottom
         nwin = int(high_v.sum() + low_v.sum())
         sk, ku = _stats(v)
-        passing = np.isnan(sk) or abs(sk) < skew_max or ku < kurt_max
+        passing = _passes(sk, ku, skew_max, kurt_max)
     x[present] = v
     high = np.zeros(x.shape, dtype=bool)
     low = np.zeros(x.shape, dtype=bool)
@@ -147,20 +135,24 @@ class ColumnTreatment:
 def treat_column(x, *, winsor_max=5, skew_max=2.0, kurt_max=3.5, fallback="log"):
     """Treat one indicator; return (treated values, :class:`ColumnTreatment`)."""
     x = np.asarray(x, dtype=float)
-    s0, k0 = skew(x), kurt(x)
-    ok0 = passes(x, skew_max=skew_max, kurt_max=kurt_max)
+
+    def stats(v):
+        (sk,), (ku,) = _skew_kurt_columns(v.reshape(-1, 1))
+        return sk, ku
+
+    s0, k0 = stats(x)
     none = np.zeros(x.shape, dtype=bool)
-    if ok0:
+    if _passes(s0, k0, skew_max, kurt_max):
         return x.copy(), ColumnTreatment(s0, k0, True, 0, s0, k0, True, False, none, none)
     y, nwin, high, low = winsorise(x, winsor_max=winsor_max, skew_max=skew_max, kurt_max=kurt_max)
-    ok1 = passes(y, skew_max=skew_max, kurt_max=kurt_max)
+    s1, k1 = stats(y)
     logged = False
-    if not ok1 and fallback == "log":
+    if not _passes(s1, k1, skew_max, kurt_max) and fallback == "log":
         y = log_ct(x)
         high = low = none
         logged = True
-        ok1 = passes(y, skew_max=skew_max, kurt_max=kurt_max)
-    return y, ColumnTreatment(s0, k0, False, nwin, skew(y), kurt(y), ok1, logged, high, low)
+        s1, k1 = stats(y)
+    return y, ColumnTreatment(s0, k0, False, nwin, s1, k1, _passes(s1, k1, skew_max, kurt_max), logged, high, low)
 
 
 def treat(values, *, method="coinr", winsor_max=5, skew_max=2.0, kurt_max=3.5, fallback="log"):
@@ -194,7 +186,7 @@ def treat(values, *, method="coinr", winsor_max=5, skew_max=2.0, kurt_max=3.5, f
         return x.copy(), []
     out = x.copy()
     s0, k0 = _skew_kurt_columns(x)
-    ok = (np.abs(s0) < skew_max) | (k0 < kurt_max) | np.isnan(s0) | np.isnan(k0)
+    ok = [_passes(a, b, skew_max, kurt_max) for a, b in zip(s0, k0)]
     none = np.zeros(x.shape[0], dtype=bool)
     details = []
     for j in range(x.shape[1]):

@@ -608,9 +608,7 @@ def grid(space: Space, *, dataset=None) -> Design:
 
 def nominal_spec(dataset, spec=None):
     """The nominal Spec: ``spec``, else the dataset's Settings sheet, else the defaults (as build() does)."""
-    if spec is not None:
-        return spec
-    return Spec.from_mapping(dataset.settings, source="Settings") if dataset.settings else Spec()
+    return Spec.for_dataset(dataset) if spec is None else spec
 
 
 def default_seed(dataset, spec, seed):
@@ -826,7 +824,6 @@ def evaluate(dataset, spec=None, design: Design | None = None, *, nodes: str = "
     from .normalise import normalise
     from .pipeline import build
     from .rank import rank_descending
-    from .spec import Spec
     from .weight import node_weights
 
     if design is None or not isinstance(design, Design):

@@ -7,7 +7,6 @@ to one (COINr's ``a_amean`` does the same), so dropping a node is a weight of 0.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from ._validation import SpecError, did_you_mean
