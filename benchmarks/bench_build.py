@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 import readiness
-from readiness.dataset import from_tables
+from readiness.io.tables import from_tables
 
 ROOT = Path(__file__).resolve().parents[1]
 K = 30

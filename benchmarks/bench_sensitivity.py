@@ -29,8 +29,8 @@ import tracemalloc
 from pathlib import Path
 
 import readiness
-from readiness.sensitivity import sensitivity
-from readiness.uncertainty import Space, draw, evaluate
+from readiness.analysis.sensitivity import sensitivity
+from readiness.analysis.uncertainty import Space, draw, evaluate
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE.parent / "tests" / "conformance" / "asem.xlsx"

@@ -51,7 +51,7 @@ if not __package__:  # run as a script from a source checkout: make `readiness` 
     sys.path.insert(0, str(HERE.parent))
 
 from readiness._validation import InputError  # noqa: E402
-from readiness.trade import TradeError, read_atlas_concentration  # noqa: E402
+from readiness.io.trade import TradeError, read_atlas_concentration  # noqa: E402
 
 __all__ = ["SourceError", "build", "write", "check", "main", "VERSION", "MIN_YEAR"]
 

@@ -290,7 +290,7 @@ def rank_uncertainty(result, country, *, compute=False, progress=None):
         ``q05``, ``q95`` (the 5th and 95th percentile ranks, rounded outwards to whole
         ranks), ``median``, ``replicates``, ``inputs``, ``method``, ``seed``.
     """
-    from .uncertainty import load_cached, rank_interval, save_cache, uncertainty
+    from .analysis.uncertainty import load_cached, rank_interval, save_cache, uncertainty
 
     iso3 = resolve_country(result.dataset, country)
     if iso3 not in result.scores.index:

@@ -34,7 +34,7 @@ def _private_cache(tmp_path, monkeypatch):
 
 @pytest.fixture
 def tiny():
-    from readiness.dataset import from_tables
+    from readiness.io.tables import from_tables
 
     return from_tables(tiny_tables(), label="tiny")
 

@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 import readiness
-from readiness.cli_sensitivity import sensitivity
-from readiness.uncertainty import load_cached
+from readiness.cli.sensitivity import sensitivity
+from readiness.analysis.uncertainty import load_cached
 
 COUNTRY_KEYS = {"country", "name", "nominal_rank", "mean_rank", "median_rank", "q05", "q95", "interval_width",
                 "p_top_10", "p_top_quartile", "p_top_half", "p_bottom_quartile"}

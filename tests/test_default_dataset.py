@@ -228,7 +228,7 @@ def test_ai_diffusion_alternative_replaces_export_control():
 
 
 def test_the_default_loads_in_the_engine():
-    from readiness.dataset import read_csv_folder
+    from readiness.io.tables import read_csv_folder
 
     ds = read_csv_folder(SHIPPED)
     assert ds.values.shape == (218, len(ds.indicators))

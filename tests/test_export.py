@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from readiness import InputError
-from readiness.export import write_workbook
+from readiness.io.writer import write_workbook
 
 
 def test_text_that_looks_like_a_formula_is_written_inert(tmp_path):

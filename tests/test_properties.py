@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 import readiness
-from readiness.dataset import from_tables
+from readiness.io.tables import from_tables
 from readiness.normalise import normalise
 from readiness.weight import effective_weights, node_weights
 

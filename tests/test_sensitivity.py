@@ -8,9 +8,9 @@ import pytest
 
 import readiness
 from readiness import MethodError, SpecError
-from readiness.dataset import from_tables
-from readiness.sensitivity import analyze, remove_one, sensitivity, sobol_indices
-from readiness.uncertainty import DEFAULT_VARY, Space, draw, evaluate, grid
+from readiness.io.tables import from_tables
+from readiness.analysis.sensitivity import analyze, remove_one, sensitivity, sobol_indices
+from readiness.analysis.uncertainty import DEFAULT_VARY, Space, draw, evaluate, grid
 
 
 @pytest.fixture(scope="module")

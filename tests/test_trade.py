@@ -8,7 +8,7 @@ import math
 import pandas as pd
 import pytest
 
-from readiness.trade import TradeError, chip_concentration, read_atlas_concentration
+from readiness.io.trade import TradeError, chip_concentration, read_atlas_concentration
 
 
 def _trade(rows):

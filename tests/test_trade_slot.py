@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 import readiness
 from readiness.cli import cli
-from readiness.dataset import from_tables
+from readiness.io.tables import from_tables
 
 from .conftest import tiny_tables
 

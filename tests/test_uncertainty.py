@@ -10,7 +10,7 @@ import pytest
 
 import readiness
 from readiness import MethodError, SpecError
-from readiness.uncertainty import (
+from readiness.analysis.uncertainty import (
     DEFAULT_VARY, MIN_SOBOL_N, Space, UncertaintyResult, _histogram, _quantiles, check_seed, draw, evaluate, grid,
     load_cached, rank_interval, save_cache, uncertainty,
 )

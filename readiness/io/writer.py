@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._validation import InputError, Problem
+from .._validation import InputError, Problem
 
 __all__ = ["neutralise", "write_workbook"]
 

@@ -33,8 +33,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._validation import InputError, Problem
-from .dataset import _col_letter
+from .._validation import InputError, Problem
+from .cells import col_letter as _col_letter
 
 __all__ = [
     "TradeError",
@@ -95,7 +95,7 @@ def _resolve(codes: pd.Series, where, col, problems, *, strict):
     Exporters that are not countries (``ROW``, ``WLD``, areas "n.e.s.") are kept as given,
     upper-cased: they count in the totals and never in the cluster.
     """
-    from .countries import to_iso3
+    from ..countries import to_iso3
 
     out = []
     for pos, raw in enumerate(codes.astype("string").str.strip()):
@@ -347,7 +347,7 @@ def apply_trade(dataset):
     if outside:
         import warnings
 
-        from ._validation import ReadinessWarning
+        from .._validation import ReadinessWarning
 
         warnings.warn(f"the trade table has importers that are not countries of the dataset, ignored: "
                       f"{', '.join(outside)}", ReadinessWarning, stacklevel=2)

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._validation import InputError, Problem
-from .dataset import SHEETS, Dataset, from_tables
+from .._validation import InputError, Problem
+from ..dataset import Dataset
+from .tables import SHEETS, from_tables
 
 __all__ = ["read_workbook", "read_tables"]
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import click
 
-from ._validation import ReadinessError
-from .uncertainty import DEFAULT_VARY, INPUTS
+from .._validation import ReadinessError
+from ..analysis.uncertainty import DEFAULT_VARY, INPUTS
 
 __all__ = ["sensitivity", "UserError"]
 
@@ -123,7 +123,7 @@ def _render_table(ua, sa, top):
 
 def _render_removal(removal, fmt, top, dataset, spec):
     if fmt == "json":
-        from .pipeline import fingerprint
+        from ..pipeline import fingerprint
 
         payload = removal.to_dict()
         payload.update(dataset=dataset.label, version=dataset.version or None,
@@ -153,8 +153,8 @@ def _render_removal(removal, fmt, top, dataset, spec):
 
 def _about(dataset, spec, extra):
     """What reproduces the results: package and data versions, fingerprints, every setting."""
-    from . import __version__
-    from .pipeline import fingerprint
+    from .. import __version__
+    from ..pipeline import fingerprint
 
     about = {"readiness": __version__, "dataset": dataset.label, "dataset version": dataset.version or "",
              "data_fingerprint": fingerprint(dataset, spec), **extra}
@@ -207,11 +207,11 @@ def sensitivity(data, settings, overrides, vary, n, seed, method, fmt, out, norm
 
     Example: readiness sensitivity --data index.xlsx --vary weights,normalisation --n 200 --seed 1
     """
-    from .api import resolve_spec
-    from .dataset import load_dataset
-    from .export import write_workbook
-    from .sensitivity import sensitivity as run_sensitivity
-    from .uncertainty import Space, save_cache, uncertainty
+    from ..api import resolve_spec
+    from ..io.load import load_dataset
+    from ..io.writer import write_workbook
+    from ..analysis.sensitivity import sensitivity as run_sensitivity
+    from ..analysis.uncertainty import Space, save_cache, uncertainty
 
     try:
         seed = _seed(seed)
@@ -228,7 +228,7 @@ def sensitivity(data, settings, overrides, vary, n, seed, method, fmt, out, norm
         if n is not None:
             kwargs["n"] = n
         if method == "remove":
-            from .sensitivity import remove_one
+            from ..analysis.sensitivity import remove_one
 
             removal = remove_one(dataset, spec, level=drop_level or 1)
             if out is not None:

@@ -14,7 +14,7 @@ import math
 
 import click
 
-from ._validation import ReadinessError
+from .._validation import ReadinessError
 
 EXIT_USER_ERROR = 2
 
@@ -72,9 +72,9 @@ def format_option(func):
 
 
 def _build(data, settings, overrides, trade=None):
-    from . import api
-    from .dataset import load_dataset
-    from .pipeline import build
+    from .. import api
+    from ..io.load import load_dataset
+    from ..pipeline import build
 
     dataset = load_dataset(data, trade=trade)
     spec = api.resolve_spec(dataset, settings, overrides)
@@ -126,7 +126,7 @@ def score(country, with_uncertainty, data, trade, settings, overrides, fmt):
 
     Example: readiness score --country KE --format json
     """
-    from . import api
+    from .. import api
 
     result = _build(data, settings, overrides, trade)
     prof = api.profile(result, country)
@@ -181,8 +181,8 @@ def _render_profile(prof):
         con.print(f"Missing, not imputed (the rest of their dimension carries their weight): "
                   f"{', '.join(cov['missing_indicators'])}")
     version = f" {prof['version']}" if prof["version"] else ""
-    from .api import settings_summary
-    from .spec import Spec
+    from ..api import settings_summary
+    from ..spec import Spec
 
     con.print(f"[dim]Data: {prof['dataset']}{version} · {settings_summary(Spec.from_mapping(prof['settings']))} · "
               f"fingerprint {prof['data_fingerprint']}[/dim]")
@@ -198,7 +198,7 @@ def rank(top, level, data, trade, settings, overrides, fmt):
 
     Example: readiness rank --top 20
     """
-    from . import api
+    from .. import api
 
     result = _build(data, settings, overrides, trade)
     table = api.league_table(result, level=level, top=top)
@@ -227,7 +227,7 @@ def rank(top, level, data, trade, settings, overrides, fmt):
     if len(result.not_scored):
         con.print(f"[dim]{len(result.not_scored)} countries not scored (coverage below "
                   f"{result.spec.coverage_min:.0%}); see `readiness validate`.[/dim]")
-    from .api import settings_summary
+    from ..api import settings_summary
 
     con.print(f"[dim]{settings_summary(result.spec)} · fingerprint {result.fingerprint()}[/dim]")
 
@@ -241,9 +241,9 @@ def validate(data, trade, settings, overrides):
 
     Example: readiness validate --data my_country.xlsx
     """
-    from . import api
-    from .dataset import load_dataset
-    from .screen import coverage
+    from .. import api
+    from ..io.load import load_dataset
+    from ..screen import coverage
 
     ds = load_dataset(data, trade=trade)
     spec = api.resolve_spec(ds, settings, overrides)
@@ -265,8 +265,8 @@ def indicators(data, fmt):
 
     Example: readiness indicators --format csv
     """
-    from . import api
-    from .dataset import load_dataset
+    from .. import api
+    from ..io.load import load_dataset
 
     ds = load_dataset(data)
     table = api.indicator_list(ds)
@@ -305,8 +305,8 @@ def sources(data, fmt):
 
     Example: readiness sources
     """
-    from . import api
-    from .dataset import load_dataset
+    from .. import api
+    from ..io.load import load_dataset
 
     ds = load_dataset(data)
     table = api.attributions(ds)
@@ -324,7 +324,7 @@ def sources(data, fmt):
     click.echo(f"Data: {ds.label}{version} · dataset fingerprint {ds.fingerprint()}")
 
 
-from .cli_sensitivity import sensitivity as _sensitivity  # noqa: E402
+from .sensitivity import sensitivity as _sensitivity  # noqa: E402
 
 cli.add_command(_sensitivity)
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ._validation import MethodError, SpecError
+from .._validation import MethodError, SpecError
 from .uncertainty import (
     DEFAULT_VARY, Design, Evaluation, Space, UncertaintyResult, _json_ready, _records, check_seed, default_seed, draw,
     evaluate, grid,

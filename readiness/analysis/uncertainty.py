@@ -34,9 +34,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._validation import MethodError, ReadinessWarning, SpecError, did_you_mean
-from .normalise import normalise_params
-from .spec import Spec
+from .._validation import MethodError, ReadinessWarning, SpecError, did_you_mean
+from ..normalise import normalise_params
+from ..spec import Spec
 
 __all__ = [
     "INPUTS", "DEFAULT_VARY", "BANDS", "MIN_SOBOL_N", "Space", "Design", "Evaluation", "UncertaintyResult",
@@ -236,9 +236,9 @@ class Space:
     nonpositive: str = "shift"
 
     def __post_init__(self):
-        from .aggregate import AGGREGATIONS
-        from .impute import IMPUTATIONS
-        from .normalise import NORMALISATIONS
+        from ..aggregate import AGGREGATIONS
+        from ..impute import IMPUTATIONS
+        from ..normalise import NORMALISATIONS
 
         set_ = object.__setattr__
         for name, registry in (("imputation", IMPUTATIONS), ("normalisation", NORMALISATIONS),
@@ -432,7 +432,7 @@ class Design:
 
 
 def _framework(dataset):
-    from .aggregate import TreePlan
+    from ..aggregate import TreePlan
 
     return TreePlan(dataset)
 
@@ -742,7 +742,7 @@ def _aggregate_steps(scores, weights, plan, steps, level_methods, method_names, 
     ``level_methods`` holds each replicate's method index per step of ``plan.steps``.
     Returns the (shifted, skipped) flags per replicate.
     """
-    from .aggregate import NEEDS_POSITIVE, aggregate_level
+    from ..aggregate import NEEDS_POSITIVE, aggregate_level
 
     r = scores.shape[0]
     shifted = np.zeros(r, dtype=bool)
@@ -820,11 +820,11 @@ def evaluate(dataset, spec=None, design: Design | None = None, *, nodes: str = "
     ``build(dataset, evaluation.spec_for(r))`` (tested): the upstream stages come from
     ``build()`` itself, normalisation and aggregation use the same kernels.
     """
-    from .aggregate import TreePlan
-    from .normalise import normalise
-    from .pipeline import build
-    from .rank import rank_descending
-    from .weight import node_weights
+    from ..aggregate import TreePlan
+    from ..normalise import normalise
+    from ..pipeline import build
+    from ..rank import rank_descending
+    from ..weight import node_weights
 
     if design is None or not isinstance(design, Design):
         raise SpecError("evaluate needs a Design from draw() or grid()")
@@ -1286,7 +1286,7 @@ def save_cache(result, ua: UncertaintyResult) -> Path | None:
 
 
 def _read_cache(path):
-    from .spec import Spec
+    from ..spec import Spec
 
     with np.load(path, allow_pickle=False) as z:
         meta = json.loads(str(z["meta"]))

@@ -1,0 +1,1 @@
+"""Analyses of a built index: uncertainty and sensitivity (more verbs join here)."""

@@ -1,0 +1,1 @@
+"""Brief templates, styles and fonts, shipped as package data (readiness.reports)."""
