@@ -11,14 +11,10 @@ import math
 import numpy as np
 import pandas as pd
 
-from ._validation import ReadinessError
+from .errors import UnknownCountryError
 from .countries import suggest, to_iso3
 
 __all__ = ["UnknownCountryError", "resolve_country", "profile", "league_table", "indicator_table"]
-
-
-class UnknownCountryError(ReadinessError):
-    """A country that is not in the dataset; the message offers the closest matches."""
 
 
 def resolve_country(dataset, query) -> str:

@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .._validation import InputError, Problem
+from ..errors import InputError, Problem, TradeError
 from .cells import col_letter as _col_letter
 
 __all__ = [
@@ -60,10 +60,6 @@ INDICATOR_CODES = {
 
 _ATLAS_COLUMNS = ("importer", "year", "top1_share", "hhi_row_as_one_supplier",
                   "twn_chn_hkg_share", "importer_is_aggregate")
-
-
-class TradeError(InputError):
-    """A bilateral trade table (or the Atlas extract) that cannot be used as it is."""
 
 
 def _years(year) -> list[int] | None:
