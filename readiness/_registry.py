@@ -27,7 +27,7 @@ class Registry:
     >>> R.get("dobule")
     Traceback (most recent call last):
     ...
-    readiness._validation.SpecError: unknown normalisation 'dobule'; choose one of double; did you mean 'double'?
+    readiness.errors.SpecError: unknown normalisation 'dobule'; choose one of double; did you mean 'double'?
     """
 
     def __init__(self, kind: str):

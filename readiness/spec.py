@@ -79,7 +79,7 @@ class Spec:
     >>> Spec(normalisation="minmx")
     Traceback (most recent call last):
     ...
-    readiness._validation.SpecError: unknown normalisation 'minmx'; choose one of borda, distance_to_max, distance_to_target, fraction_of_max, goalposts, minmax, percentile_rank, rank, zscore; did you mean 'minmax'?
+    readiness.errors.SpecError: unknown normalisation 'minmx'; choose one of borda, distance_to_max, distance_to_target, fraction_of_max, goalposts, minmax, percentile_rank, rank, zscore; did you mean 'minmax'?
     """
 
     denominate: bool = True

@@ -76,7 +76,7 @@ def check_seed(seed) -> np.random.Generator:
     >>> check_seed(1.5)
     Traceback (most recent call last):
     ...
-    readiness._validation.SpecError: seed must be an integer, a numpy Generator or None; got 1.5
+    readiness.errors.SpecError: seed must be an integer, a numpy Generator or None; got 1.5
     """
     if isinstance(seed, np.random.Generator):
         return seed
@@ -219,7 +219,7 @@ class Space:
     >>> Space.from_names(["wieghts"])
     Traceback (most recent call last):
     ...
-    readiness._validation.SpecError: unknown input 'wieghts'; choose from imputation, treatment, normalisation, weights, aggregation, drop; did you mean 'weights'?
+    readiness.errors.SpecError: unknown input 'wieghts'; choose from imputation, treatment, normalisation, weights, aggregation, drop; did you mean 'weights'?
     """
 
     imputation: tuple | None = None
