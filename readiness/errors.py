@@ -37,15 +37,6 @@ class ReadinessWarning(UserWarning):
     """Something was done that the user should know about (also recorded in ``Result.log``)."""
 
 
-class ReadinessError(ValueError):
-    """Base class of every error a user's input or settings can cause."""
-
-    @property
-    def problems(self) -> list[str]:
-        """One line per problem (a single-problem error has one line)."""
-        return [str(self)]
-
-
 @dataclass(frozen=True)
 class Problem:
     """One problem found in an input: where it is, what was found, what was expected."""
@@ -60,25 +51,44 @@ class Problem:
         return f"{where}: found {self.found}; expected {self.expected}."
 
 
+class ReadinessError(ValueError):
+    """Base class of every error a user's input or settings can cause.
+
+    Give one message, or a list of problems (each a str or a :class:`Problem`): the
+    message is then one line per problem, and ``problems`` lists them.
+
+    >>> err = SpecError(["s.csv row 2: seed ...", "s.csv row 3: skew_max ..."])
+    >>> err.problems
+    ['s.csv row 2: seed ...', 's.csv row 3: skew_max ...']
+    """
+
+    def __init__(self, problems=""):
+        if isinstance(problems, (str, Problem)):
+            problems = [problems]
+        self._problems = [str(p) for p in problems]
+        super().__init__("\n".join(self._problems))
+
+    def __reduce__(self):
+        return (type(self), (self._problems,))
+
+    @property
+    def problems(self) -> list[str]:
+        """One line per problem (a single-problem error has one line)."""
+        return list(self._problems)
+
+
 class InputError(ReadinessError):
     """A workbook, CSV file or data frame that cannot be used as it is.
 
     Input validation collects every problem and raises once; ``problems`` lists them.
     """
 
-    def __init__(self, problems):
-        if isinstance(problems, (str, Problem)):
-            problems = [problems]
-        self._problems = [str(p) for p in problems]
-        super().__init__("\n".join(self._problems))
-
-    @property
-    def problems(self) -> list[str]:
-        return list(self._problems)
-
 
 class SpecError(ReadinessError):
-    """A setting that is not valid (unknown method, value out of range)."""
+    """A setting that is not valid (unknown method, value out of range).
+
+    A settings file or sheet is checked whole: ``problems`` lists every bad setting.
+    """
 
 
 class MethodError(ReadinessError):

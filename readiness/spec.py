@@ -2,19 +2,21 @@
 
 A Spec is read from keyword arguments, a workbook's ``Settings`` sheet, a CSV
 (``setting,value``) or a TOML file, and is printed back in every output. A variant
-is ``spec.replace(normalisation="zscore")``. Fields are checked on creation against
-the method registries; the first bad field raises a :class:`SpecError`.
+is ``spec.replace(normalisation="zscore")``. Every field is checked on creation against
+the one table of settings (:mod:`readiness.settings`, whose choices come from the method
+registries); one :class:`SpecError` lists every bad field.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import math
+import re
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from ._validation import SpecError, did_you_mean
+from .errors import SpecError, shorten
+from .settings import DEFAULTS, check_settings
 
 __all__ = ["Spec", "read_settings"]
 
@@ -46,12 +48,15 @@ class Spec:
     outliers : {"coinr", "none"}, default="coinr"
     winsor_max : int, default=5
     skew_max, kurt_max : float, default=2.0, 3.5
+        Limits on absolute skewness and excess kurtosis, >= 0.
     outlier_fallback : {"log", "none"}, default="log"
     normalisation : str, default="minmax"
     normalisation_low, normalisation_high : float, default=0, 100
         The min-max range.
     zscore_mean, zscore_sd : float, default=0, 1
+        ``zscore_sd`` > 0.
     goalpost_scale : float, default=100
+        > 0.
     target_cap : bool, default=False
         Cap distance-to-target scores at 1.
     normalisation_by_indicator : mapping, default={}
@@ -67,10 +72,14 @@ class Spec:
         children to have a value, else it is missing (COINr ``Aggregate``'s
         ``dat_thresh``; 0 turns the rule off, as COINr's default).
     generalised_mean_p : float, default=0.5
+        ``|p|`` between 0.01 and 100 (see docs/settings.md for why).
     nonpositive : {"error", "shift"}, default="error"
         A geometric or harmonic mean over scores <= 0: refuse, or shift the columns.
     seed : int, default=0
-        Seeds every random draw (iterative imputation, sampling).
+        Seeds every random draw (iterative imputation, sampling); 0 to 2**32 - 1.
+    incomplete : {"not_scored", "impute", "partial"}, default="not_scored"
+        A country with no score for some dimension: not scored, imputed, or given an
+        index from the dimensions it has ("partial", the behaviour before this setting).
 
     Examples
     --------
@@ -79,115 +88,55 @@ class Spec:
     >>> Spec(normalisation="minmx")
     Traceback (most recent call last):
     ...
-    readiness.errors.SpecError: unknown normalisation 'minmx'; choose one of borda, distance_to_max, distance_to_target, fraction_of_max, goalposts, minmax, percentile_rank, rank, zscore; did you mean 'minmax'?
+    readiness.errors.SpecError: normalisation must be one of 'borda', 'distance_to_max', 'distance_to_target', 'fraction_of_max', 'goalposts', 'minmax', 'percentile_rank', 'rank', 'zscore'; got 'minmx'; did you mean 'minmax'?
     """
 
-    denominate: bool = True
-    transform: bool = True
-    imputation: str = "none"
-    imputation_group: str = "income_group"
-    knn_neighbours: int = 5
-    coverage_min: float = 0.66
-    screen_on: str = "observed"
-    outliers: str = "coinr"
-    winsor_max: int = 5
-    skew_max: float = 2.0
-    kurt_max: float = 3.5
-    outlier_fallback: str = "log"
-    normalisation: str = "minmax"
-    normalisation_low: float = 0.0
-    normalisation_high: float = 100.0
-    zscore_mean: float = 0.0
-    zscore_sd: float = 1.0
-    goalpost_scale: float = 100.0
-    target_cap: bool = False
+    denominate: bool = DEFAULTS["denominate"]
+    transform: bool = DEFAULTS["transform"]
+    imputation: str = DEFAULTS["imputation"]
+    imputation_group: str = DEFAULTS["imputation_group"]
+    knn_neighbours: int = DEFAULTS["knn_neighbours"]
+    coverage_min: float = DEFAULTS["coverage_min"]
+    screen_on: str = DEFAULTS["screen_on"]
+    outliers: str = DEFAULTS["outliers"]
+    winsor_max: int = DEFAULTS["winsor_max"]
+    skew_max: float = DEFAULTS["skew_max"]
+    kurt_max: float = DEFAULTS["kurt_max"]
+    outlier_fallback: str = DEFAULTS["outlier_fallback"]
+    normalisation: str = DEFAULTS["normalisation"]
+    normalisation_low: float = DEFAULTS["normalisation_low"]
+    normalisation_high: float = DEFAULTS["normalisation_high"]
+    zscore_mean: float = DEFAULTS["zscore_mean"]
+    zscore_sd: float = DEFAULTS["zscore_sd"]
+    goalpost_scale: float = DEFAULTS["goalpost_scale"]
+    target_cap: bool = DEFAULTS["target_cap"]
     normalisation_by_indicator: MappingProxyType = field(default_factory=dict)
-    weights: str = "framework"
+    weights: str = DEFAULTS["weights"]
     weights_override: MappingProxyType = field(default_factory=dict)
-    aggregation: str = "arithmetic"
+    aggregation: str = DEFAULTS["aggregation"]
     aggregation_by_level: MappingProxyType = field(default_factory=dict)
-    aggregate_coverage_min: float = 0.5
-    generalised_mean_p: float = 0.5
-    nonpositive: str = "error"
-    seed: int = 0
+    aggregate_coverage_min: float = DEFAULTS["aggregate_coverage_min"]
+    generalised_mean_p: float = DEFAULTS["generalised_mean_p"]
+    nonpositive: str = DEFAULTS["nonpositive"]
+    seed: int = DEFAULTS["seed"]
+    incomplete: str = DEFAULTS["incomplete"]
 
     def __post_init__(self):
-        from .aggregate import AGGREGATIONS
-        from .impute import IMPUTATIONS
-        from .normalise import NORMALISATIONS
-
-        set_ = object.__setattr__
-        for name in ("normalisation_by_indicator", "weights_override", "aggregation_by_level"):
-            set_(self, name, _frozen(getattr(self, name)))
-        set_(self, "aggregation_by_level",
-             _frozen({_as_level(k): v for k, v in self.aggregation_by_level.items()}))
-        set_(self, "weights_override",
-             _frozen({k: _as_float("weights_override." + str(k), v)
-                      for k, v in self.weights_override.items()}))
-
-        IMPUTATIONS.get(self.imputation)
-        NORMALISATIONS.get(self.normalisation)
-        AGGREGATIONS.get(self.aggregation)
-        for code, m in self.normalisation_by_indicator.items():
-            NORMALISATIONS.get(m)
-        for level, m in self.aggregation_by_level.items():
-            AGGREGATIONS.get(m)
-        _choice("screen_on", self.screen_on, ("observed", "imputed"))
-        _choice("outliers", self.outliers, ("coinr", "none"))
-        _choice("outlier_fallback", self.outlier_fallback, ("log", "none"))
-        _choice("weights", self.weights, ("framework", "equal"))
-        _choice("nonpositive", self.nonpositive, ("error", "shift"))
-        if not 0.0 <= self.coverage_min <= 1.0:
-            raise SpecError(f"coverage_min must be between 0 and 1; got {self.coverage_min!r}")
-        if not 0.0 <= self.aggregate_coverage_min <= 1.0:
-            raise SpecError(f"aggregate_coverage_min must be between 0 and 1; got {self.aggregate_coverage_min!r}")
-        if not isinstance(self.winsor_max, int) or self.winsor_max < 0:
-            raise SpecError(f"winsor_max must be a whole number >= 0; got {self.winsor_max!r}")
-        if not isinstance(self.knn_neighbours, int) or self.knn_neighbours < 1:
-            raise SpecError(f"knn_neighbours must be a whole number >= 1; got {self.knn_neighbours!r}")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int):
-            raise SpecError(f"seed must be an integer; got {self.seed!r}")
-        if self.normalisation_high <= self.normalisation_low:
-            raise SpecError(
-                "normalisation_high must be greater than normalisation_low; got "
-                f"{self.normalisation_low!r} and {self.normalisation_high!r}"
-            )
-        if self.zscore_sd <= 0:
-            raise SpecError(f"zscore_sd must be > 0; got {self.zscore_sd!r}")
-        for key, w in self.weights_override.items():
-            if not math.isfinite(w) or w < 0:
-                raise SpecError(f"weights_override.{key} must be a number >= 0; got {w!r}")
+        checked = check_settings({f.name: getattr(self, f.name) for f in dataclasses.fields(self)})
+        for name, value in checked.items():
+            object.__setattr__(self, name, _frozen(value) if isinstance(value, dict) else value)
 
     # -- construction -------------------------------------------------------------------
     @classmethod
-    def from_mapping(cls, settings, *, source="settings"):
+    def from_mapping(cls, settings, *, source=None):
         """Build a Spec from ``{name: value}``, with values given as text or as typed values.
 
         Nested mappings can be given as tables (TOML) or dotted names
-        (``aggregation_by_level.2 = geometric``), as a Settings sheet writes them.
+        (``aggregation_by_level.2 = geometric``), as a Settings sheet writes them. Every
+        problem is reported at once (see :func:`readiness.settings.check_settings`);
+        ``source`` (a file name, or ``{name: location}``) is named in each message.
         """
-        fields = {f.name: f for f in dataclasses.fields(cls)}
-        kwargs: dict = {}
-        for raw_name, value in settings.items():
-            name = str(raw_name).strip()
-            head, _, key = name.partition(".")
-            if head not in fields:
-                raise SpecError(
-                    f"{source}: unknown setting {name!r}{did_you_mean(head, fields)}; "
-                    f"settings are: {', '.join(fields)}"
-                )
-            default = fields[head].default_factory() if fields[head].default_factory is not dataclasses.MISSING else fields[head].default  # noqa: E501
-            if isinstance(default, dict):
-                table = kwargs.setdefault(head, {})
-                if key:
-                    table[key] = _strip(value)
-                elif isinstance(value, dict):
-                    table.update({k: _strip(v) for k, v in value.items()})
-                else:
-                    table.update(_parse_pairs(head, value, source))
-                continue
-            kwargs[head] = _coerce(head, value, default, source)
-        return cls(**kwargs)
+        return cls(**check_settings(settings, where=source))
 
     @classmethod
     def for_dataset(cls, dataset) -> Spec:
@@ -239,78 +188,30 @@ def _toml_value(v):
     return json.dumps(str(v))
 
 
-def _strip(v):
-    return v.strip() if isinstance(v, str) else v
-
-
-def _as_level(k):
-    try:
-        return int(k)
-    except (TypeError, ValueError):
-        raise SpecError(f"aggregation_by_level keys are level numbers (2, 3, ...); got {k!r}") from None
-
-
-def _as_float(name, v):
-    try:
-        return float(v)
-    except (TypeError, ValueError):
-        raise SpecError(f"{name} must be a number; got {v!r}") from None
-
-
-def _choice(name, value, choices):
-    if value not in choices:
-        raise SpecError(
-            f"{name} must be one of {', '.join(repr(c) for c in choices)}; got {value!r}"
-            f"{did_you_mean(str(value), choices)}"
-        )
-
-
-def _parse_pairs(name, value, source):
-    """'2=geometric; 3=arithmetic' -> {'2': 'geometric', '3': 'arithmetic'}."""
-    out = {}
-    if value is None or (isinstance(value, float) and math.isnan(value)) or str(value).strip() == "":
-        return out
-    for part in str(value).replace(",", ";").split(";"):
-        if not part.strip():
+def _toml_locations(text: str, name: str) -> dict:
+    """``{setting or table.key: "file line N"}`` for the keys of a (simple) TOML text."""
+    where, table = {}, ""
+    for n, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        header = re.fullmatch(r"\[\s*([A-Za-z0-9_]+)\s*\]\s*(#.*)?", line)
+        if header:
+            table = header.group(1)
+            where.setdefault(table, f"{name} line {n}")
             continue
-        k, sep, v = part.partition("=")
-        if not sep:
-            raise SpecError(f"{source}: {name} must be written as 'key=value; key=value'; got {value!r}")
-        out[k.strip()] = v.strip()
-    return out
-
-
-def _coerce(name, value, default, source):
-    """Turn a text or typed setting into the field's type."""
-    if isinstance(value, str):
-        value = value.strip()
-    if isinstance(default, bool):
-        if isinstance(value, bool):
-            return value
-        text = str(value).lower()
-        if text in ("true", "yes", "1"):
-            return True
-        if text in ("false", "no", "0"):
-            return False
-        raise SpecError(f"{source}: {name} must be true or false; got {value!r}")
-    if isinstance(default, int):
-        try:
-            f = float(value)
-        except (TypeError, ValueError):
-            raise SpecError(f"{source}: {name} must be a whole number; got {value!r}") from None
-        if not f.is_integer():
-            raise SpecError(f"{source}: {name} must be a whole number; got {value!r}")
-        return int(f)
-    if isinstance(default, float):
-        try:
-            return float(value)
-        except (TypeError, ValueError):
-            raise SpecError(f"{source}: {name} must be a number; got {value!r}") from None
-    return str(value)
+        key = re.match(r"""^("([^"]*)"|'([^']*)'|[A-Za-z0-9_.\-]+)\s*=""", line)
+        if key:
+            k = next(g for g in key.groups()[1:] + (key.group(1),) if g is not None)
+            where.setdefault(f"{table}.{k}" if table else k, f"{name} line {n}")
+    return where
 
 
 def read_settings(path) -> Spec:
-    """Read a Spec from a TOML file (``*.toml``) or a ``setting,value`` CSV file."""
+    """Read a Spec from a TOML file (``*.toml``) or a ``setting,value`` CSV file.
+
+    Every problem in the file is reported at once, in one :class:`SpecError` whose
+    ``problems`` name the file, the line (TOML) or row (CSV) and the setting. A blank
+    value in a CSV file leaves the setting at its default.
+    """
     from pathlib import Path
 
     path = Path(path)
@@ -318,11 +219,14 @@ def read_settings(path) -> Spec:
         import tomllib
 
         try:
-            with open(path, "rb") as fh:
-                data = tomllib.load(fh)
+            text = path.read_text(encoding="utf-8-sig")
+            data = tomllib.loads(text)
+        except UnicodeDecodeError:
+            raise SpecError(f"{path.name}: not UTF-8 text; save the settings file as UTF-8") from None
         except tomllib.TOMLDecodeError as exc:
             raise SpecError(f"{path.name}: not valid TOML ({exc})") from None
-        return Spec.from_mapping(data, source=path.name)
+        where = {k: v for k, v in _toml_locations(text, path.name).items()}
+        return Spec.from_mapping(data, source=_Located(where, path.name))
     import csv
 
     try:
@@ -332,5 +236,33 @@ def read_settings(path) -> Spec:
         raise SpecError(f"{path.name}: not UTF-8 text; save the settings file as UTF-8 CSV") from None
     if not rows or [c.strip().lower() for c in rows[0][:2]] != ["setting", "value"]:
         raise SpecError(f"{path.name}: expected a header 'setting,value' in row 1")
-    return Spec.from_mapping({r[0]: r[1] if len(r) > 1 else "" for r in rows[1:] if r and r[0].strip()},
-                             source=path.name)
+    settings, where, problems = {}, {}, []
+    for n, row in enumerate(rows[1:], start=2):
+        if not row or not row[0].strip():
+            continue
+        name, value = row[0].strip(), row[1].strip() if len(row) > 1 else ""
+        if name in where:
+            problems.append(f"{path.name} row {n}: {shorten(name)} is set a second time ({where[name]}); "
+                            "expected each setting once")
+            continue
+        where[name] = f"{path.name} row {n}"
+        if value:
+            settings[name] = value
+    try:
+        spec = Spec.from_mapping(settings, source=where)
+    except SpecError as exc:
+        raise SpecError(problems + exc.problems) from None
+    if problems:
+        raise SpecError(problems)
+    return spec
+
+
+class _Located(dict):
+    """``{name: location}`` that falls back to the file name for names it does not know."""
+
+    def __init__(self, where, default):
+        super().__init__(where)
+        self.default = default
+
+    def get(self, key, fallback=None):
+        return super().get(key) or (self.default if "." not in key else None)

@@ -18,10 +18,10 @@ def test_spec_round_trips_through_toml_and_csv(tmp_path):
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"imputation": "avg"}, "unknown imputation 'avg'"),
-    ({"coverage_min": 1.5}, "coverage_min must be between 0 and 1; got 1.5"),
-    ({"seed": "x"}, "seed must be an integer; got 'x'"),
-    ({"aggregation_by_level": {"two": "geometric"}}, "aggregation_by_level keys are level numbers"),
+    ({"imputation": "avg"}, "imputation must be one of 'group_mean', .*; got 'avg'"),
+    ({"coverage_min": 1.5}, "coverage_min must be a finite number between 0 and 1; got 1.5"),
+    ({"seed": "x"}, "seed must be a whole number between 0 and 4294967295; got 'x'"),
+    ({"aggregation_by_level": {"two": "geometric"}}, r"aggregation_by_level keys are levels \(a whole number >= 2\)"),
     ({"weights": "pca2"}, "weights must be one of 'framework', 'equal'; got 'pca2'"),
 ])
 def test_bad_settings_fail_on_creation(kwargs, message):

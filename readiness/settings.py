@@ -1,0 +1,640 @@
+"""The one table of settings: every Spec field, its type, allowed values, default and help.
+
+Everything that reads or shows a setting uses this table: :class:`~readiness.spec.Spec`
+checks its fields with it, ``--set name=value`` is coerced by :func:`parse_setting`,
+settings files and the workbook's Settings sheet are checked by :func:`check_settings`
+(every problem at once), the uncertainty ``Space`` checks its alternatives with
+:func:`check_setting`, and ``readiness settings`` and ``docs/settings.md`` print
+:func:`settings_table`.
+
+Allowed names come from the method registries (``NORMALISATIONS``, ``IMPUTATIONS``,
+``AGGREGATIONS``) and from ``treat.OUTLIER_METHODS``, read when a value is checked, so
+a method registered later is valid at once. Numbers are always finite.
+
+Examples
+--------
+>>> check_setting("coverage_min", "0.5")
+0.5
+>>> check_setting("skew_max", float("nan"), where="s.toml")
+Traceback (most recent call last):
+...
+readiness.errors.SpecError: s.toml: skew_max must be a finite number >= 0; got nan
+>>> check_settings({"seed": -1, "outliers": "coin", "winsor_max": 2.5}, where="s.csv")
+Traceback (most recent call last):
+...
+readiness.errors.SpecError: s.csv: seed must be a whole number between 0 and 4294967295; got -1
+s.csv: outliers must be one of 'coinr', 'none'; got 'coin'; did you mean 'coinr'?
+s.csv: winsor_max must be a whole number >= 0; got 2.5
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from numbers import Integral, Real
+
+from ._validation import did_you_mean
+from .errors import SpecError, shorten
+
+__all__ = [
+    "Setting", "Interval", "Choice", "Flag", "Text", "Table", "AnyOf",
+    "SETTINGS", "DEFAULTS", "GROUPS",
+    "check_setting", "check_settings", "parse_setting", "settings_table", "settings_markdown",
+]
+
+SEED_MAX = 2**32 - 1  # scikit-learn's random_state (iterative imputation) takes 0 .. 2**32 - 1
+P_MIN, P_MAX = 0.01, 100.0  # |generalised_mean_p|: see the table's help and docs/settings.md
+
+
+class _Bad(Exception):
+    """A value that breaks a rule; ``hint`` is appended to the message (e.g. did you mean)."""
+
+    def __init__(self, hint: str = "", key=None):
+        super().__init__(hint)
+        self.hint = hint
+        self.key = key  # set by Table: the entry (key) at fault
+
+
+# -- rules ----------------------------------------------------------------------------------
+
+
+def _fmt(x) -> str:
+    return f"{x:g}" if isinstance(x, float) else str(x)
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A finite number (``float``) or whole number (``int``) between ``low`` and ``high``.
+
+    ``closed`` says which ends belong to the interval: "both", "left", "right", "neither".
+    A bound of None is no bound.
+    """
+
+    kind: type
+    low: float | None = None
+    high: float | None = None
+    closed: str = "both"
+
+    @property
+    def type_name(self) -> str:
+        return "int" if self.kind is int else "float"
+
+    def describe(self) -> str:
+        what = "a whole number" if self.kind is int else "a finite number"
+        lo_in = self.closed in ("both", "left")
+        hi_in = self.closed in ("both", "right")
+        if self.low is not None and self.high is not None:
+            if lo_in and hi_in:
+                return f"{what} between {_fmt(self.low)} and {_fmt(self.high)}"
+            return (f"{what} {'>=' if lo_in else '>'} {_fmt(self.low)} "
+                    f"and {'<=' if hi_in else '<'} {_fmt(self.high)}")
+        if self.low is not None:
+            return f"{what} {'>=' if lo_in else '>'} {_fmt(self.low)}"
+        if self.high is not None:
+            return f"{what} {'<=' if hi_in else '<'} {_fmt(self.high)}"
+        return what
+
+    def allowed(self) -> str:
+        lo = "-inf" if self.low is None else _fmt(self.low)
+        hi = "inf" if self.high is None else _fmt(self.high)
+        left = "[" if self.closed in ("both", "left") and self.low is not None else "("
+        right = "]" if self.closed in ("both", "right") and self.high is not None else ")"
+        return f"{left}{lo}, {hi}{right}" + (" whole" if self.kind is int else "")
+
+    def check(self, value):
+        x = self._number(value)
+        if self.low is not None and (x < self.low or (x == self.low and self.closed in ("right", "neither"))):
+            raise _Bad()
+        if self.high is not None and (x > self.high or (x == self.high and self.closed in ("left", "neither"))):
+            raise _Bad()
+        return x
+
+    def _number(self, value):
+        if isinstance(value, str):
+            text = value.strip()
+            try:
+                value = int(text)
+            except ValueError:
+                try:
+                    value = float(text)
+                except ValueError:
+                    raise _Bad() from None
+        if isinstance(value, bool) or not isinstance(value, Real):
+            raise _Bad()
+        if isinstance(value, Integral):
+            return int(value) if self.kind is int else float(value)
+        x = float(value)
+        if not math.isfinite(x):
+            raise _Bad()
+        if self.kind is int:
+            if not x.is_integer():
+                raise _Bad()
+            return int(x)
+        return x
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    """A value that satisfies one of several intervals (e.g. a range with a gap around 0)."""
+
+    parts: tuple
+
+    @property
+    def type_name(self) -> str:
+        return self.parts[0].type_name
+
+    def describe(self) -> str:
+        return " or ".join(p.describe() if i == 0 else p.describe().removeprefix("a finite number ")
+                           .removeprefix("a whole number ") for i, p in enumerate(self.parts))
+
+    def allowed(self) -> str:
+        return " or ".join(p.allowed() for p in self.parts)
+
+    def check(self, value):
+        for part in self.parts:
+            try:
+                return part.check(value)
+            except _Bad:
+                continue
+        raise _Bad()
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One name among ``source``: a tuple of names, or a callable returning them (a registry's).
+
+    Matching ignores case and surrounding spaces; the canonical name is returned.
+    """
+
+    source: tuple | Callable
+
+    type_name = "str"
+
+    def names(self) -> list[str]:
+        return list(self.source() if callable(self.source) else self.source)
+
+    def describe(self) -> str:
+        return "one of " + ", ".join(repr(n) for n in self.names())
+
+    def allowed(self) -> str:
+        return ", ".join(self.names())
+
+    def check(self, value):
+        names = self.names()
+        if not isinstance(value, str):
+            raise _Bad()
+        lowered = {n.lower(): n for n in names}
+        hit = lowered.get(value.strip().lower())
+        if hit is None:
+            raise _Bad(did_you_mean(value.strip(), names))
+        return hit
+
+
+@dataclass(frozen=True)
+class Flag:
+    """True or false; text ``true/false``, ``yes/no``, ``1/0`` (any case) is accepted."""
+
+    type_name = "bool"
+
+    def describe(self) -> str:
+        return "true or false"
+
+    def allowed(self) -> str:
+        return "true, false"
+
+    def check(self, value):
+        if isinstance(value, bool):
+            return value
+        if type(value).__name__ == "bool_":  # numpy.bool_
+            return bool(value)
+        if isinstance(value, Real) and value in (0, 1):
+            return bool(value)
+        if isinstance(value, str):
+            text = value.strip().lower()
+            if text in ("true", "yes", "1"):
+                return True
+            if text in ("false", "no", "0"):
+                return False
+        raise _Bad()
+
+
+@dataclass(frozen=True)
+class Text:
+    """A non-empty piece of text (e.g. a column name), at most ``max_len`` characters."""
+
+    max_len: int = 200
+
+    type_name = "str"
+
+    def describe(self) -> str:
+        return f"a non-empty text of at most {self.max_len} characters"
+
+    def allowed(self) -> str:
+        return "text"
+
+    def check(self, value):
+        if not isinstance(value, str) or not value.strip() or len(value.strip()) > self.max_len:
+            raise _Bad()
+        return value.strip()
+
+
+@dataclass(frozen=True)
+class Table:
+    """A mapping ``{key: value}``; given as a mapping or as text ``'key=value; key=value'``."""
+
+    key: object
+    value: object
+    key_label: str = "key"
+
+    type_name = "mapping"
+
+    def describe(self) -> str:
+        return f"a table of {self.key_label} = value (written 'key=value; key=value')"
+
+    def allowed(self) -> str:
+        return f"{{{self.key_label}: {self.value.allowed()}}}"
+
+    def parse_text(self, text):
+        out = {}
+        if text is None or (isinstance(text, float) and math.isnan(text)) or str(text).strip() == "":
+            return out
+        for part in str(text).replace(",", ";").split(";"):
+            if not part.strip():
+                continue
+            k, sep, v = part.partition("=")
+            if not sep:
+                raise _Bad()
+            out[k.strip()] = v.strip()
+        return out
+
+    def check(self, value):
+        if not isinstance(value, Mapping):
+            value = self.parse_text(value)
+        out = {}
+        for k, v in value.items():
+            key = self.check_key(k)
+            out[key] = self.check_entry(key, v)
+        return out
+
+    def check_key(self, k):
+        try:
+            return self.key.check(k.strip() if isinstance(k, str) else k)
+        except _Bad as bad:
+            raise _Bad(key=k) from bad
+
+    def check_entry(self, key, v):
+        try:
+            return self.value.check(v)
+        except _Bad as bad:
+            raise _Bad(bad.hint, key=("value", key)) from None
+
+
+# -- the table ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One row of the settings table."""
+
+    name: str
+    rule: object
+    default: object
+    help: str
+    group: str
+
+    @property
+    def type(self) -> str:
+        return self.rule.type_name
+
+    def allowed(self) -> str:
+        return self.rule.allowed()
+
+
+def _imputations():
+    from .impute import IMPUTATIONS
+
+    return IMPUTATIONS.names
+
+
+def _normalisations():
+    from .normalise import NORMALISATIONS
+
+    return NORMALISATIONS.names
+
+
+def _aggregations():
+    from .aggregate import AGGREGATIONS
+
+    return AGGREGATIONS.names
+
+
+def _outlier_methods():
+    from .treat import OUTLIER_METHODS
+
+    return OUTLIER_METHODS
+
+
+_UNIT = Interval(float, 0.0, 1.0)
+_NONNEG = Interval(float, 0.0)
+_FINITE = Interval(float)
+_POSITIVE = Interval(float, 0.0, closed="neither")
+
+GROUPS = ("Data", "Imputation", "Coverage", "Outliers", "Normalisation", "Weights", "Aggregation",
+          "Reproducibility")
+
+SETTINGS: dict[str, Setting] = {s.name: s for s in [
+    Setting("denominate", Flag(), True,
+            "Divide indicators by their `denominator` column (COINr Denominate).", "Data"),
+    Setting("transform", Flag(), True,
+            "Apply each indicator's `transform` (log, log1p) from the metadata.", "Data"),
+    Setting("imputation", Choice(_imputations), "none",
+            "How missing values are filled before screening and scoring.", "Imputation"),
+    Setting("imputation_group", Text(), "income_group",
+            "The Countries column whose labels form the groups of group_mean/group_median.", "Imputation"),
+    Setting("knn_neighbours", Interval(int, 1), 5,
+            "Neighbours used by knn imputation.", "Imputation"),
+    Setting("coverage_min", _UNIT, 0.66,
+            "Countries with a smaller share of indicators are not scored.", "Coverage"),
+    Setting("screen_on", Choice(("observed", "imputed")), "observed",
+            "Measure coverage on the observed data or on the data after imputation (COINr's example).",
+            "Coverage"),
+    Setting("aggregate_coverage_min", _UNIT, 0.5,
+            "An aggregate needs at least this share of its children to have a value (0 turns it off).",
+            "Coverage"),
+    Setting("incomplete", Choice(("not_scored", "impute", "partial")), "not_scored",
+            "A country with no score for some dimension: not scored, imputed, or given a partial index.",
+            "Coverage"),
+    Setting("outliers", Choice(_outlier_methods), "coinr",
+            "Outlier treatment: COINr's winsorise-then-log rule, or none.", "Outliers"),
+    Setting("winsor_max", Interval(int, 0), 5,
+            "At most this many points are winsorised per indicator.", "Outliers"),
+    Setting("skew_max", _NONNEG, 2.0,
+            "An indicator whose absolute skewness exceeds this is treated.", "Outliers"),
+    Setting("kurt_max", _NONNEG, 3.5,
+            "... and whose (excess) kurtosis exceeds this.", "Outliers"),
+    Setting("outlier_fallback", Choice(("log", "none")), "log",
+            "When winsorising is not enough: a log transform, or leave the indicator as it is.", "Outliers"),
+    Setting("normalisation", Choice(_normalisations), "minmax",
+            "How indicators are brought to a common scale.", "Normalisation"),
+    Setting("normalisation_low", _FINITE, 0.0,
+            "The min-max range's low end.", "Normalisation"),
+    Setting("normalisation_high", _FINITE, 100.0,
+            "The min-max range's high end (greater than normalisation_low).", "Normalisation"),
+    Setting("zscore_mean", _FINITE, 0.0, "Mean of z-scores.", "Normalisation"),
+    Setting("zscore_sd", _POSITIVE, 1.0, "Standard deviation of z-scores.", "Normalisation"),
+    Setting("goalpost_scale", _POSITIVE, 100.0, "Scale of goalpost scores (a goal met scores this).",
+            "Normalisation"),
+    Setting("target_cap", Flag(), False, "Cap distance-to-target scores at 1.", "Normalisation"),
+    Setting("normalisation_by_indicator", Table(Text(), Choice(_normalisations), "indicator"), {},
+            "Exceptions: a normalisation per indicator code.", "Normalisation"),
+    Setting("weights", Choice(("framework", "equal")), "framework",
+            "The framework's weights, or equal weights among siblings.", "Weights"),
+    Setting("weights_override", Table(Text(), _NONNEG, "node"), {},
+            "A weight per node (indicator, dimension); 0 drops the node.", "Weights"),
+    Setting("aggregation", Choice(_aggregations), "arithmetic",
+            "How children are combined into their parent.", "Aggregation"),
+    Setting("aggregation_by_level", Table(Interval(int, 2), Choice(_aggregations), "level"), {},
+            "Exceptions: an aggregation per level (2 = dimensions of indicators).", "Aggregation"),
+    Setting("generalised_mean_p", AnyOf((Interval(float, -P_MAX, -P_MIN), Interval(float, P_MIN, P_MAX))), 0.5,
+            "Exponent of generalised_mean; 1 is arithmetic, -1 harmonic, |p| between 0.01 and 100.",
+            "Aggregation"),
+    Setting("nonpositive", Choice(("error", "shift")), "error",
+            "A geometric or harmonic mean over scores <= 0: refuse, or shift the columns.", "Aggregation"),
+    Setting("seed", Interval(int, 0, SEED_MAX), 0,
+            "Seeds every random draw (iterative imputation, sampling, the uncertainty analysis).",
+            "Reproducibility"),
+]}
+
+DEFAULTS: dict = {name: s.default for name, s in SETTINGS.items()}
+
+# Rules between settings: (fields, test on their values, what is expected).
+_CROSS = [
+    (("normalisation_low", "normalisation_high"), lambda low, high: high > low,
+     "normalisation_high must be greater than normalisation_low"),
+]
+
+
+# -- checking -------------------------------------------------------------------------------
+
+
+def _where(where, name, part="value") -> str:
+    """The prefix naming where a setting came from: ``"s.toml: "``, ``"Settings!B4: "`` or ``""``."""
+    if where is None:
+        return ""
+    if isinstance(where, Mapping):
+        loc = where.get(name)
+        if loc is None:
+            loc = where.get(name.partition(".")[0])
+        if isinstance(loc, tuple):
+            loc = loc[0] if part == "name" else loc[1]
+        return f"{loc}: " if loc else ""
+    return f"{where}: "
+
+
+def _unknown(name, where) -> str:
+    head = name.partition(".")[0]
+    return (f"{_where(where, name, 'name')}unknown setting {shorten(name)}{did_you_mean(head, SETTINGS)}; "
+            f"settings are: {', '.join(SETTINGS)}")
+
+
+def _message(setting, value, bad, where, name=None) -> str:
+    rule = setting.rule
+    label = name or setting.name
+    if bad.key is not None and isinstance(rule, Table):
+        if isinstance(bad.key, tuple):  # a bad entry value
+            key = bad.key[1]
+            return (f"{_where(where, label)}{setting.name}.{key} must be {rule.value.describe()}; "
+                    f"got {shorten(value if name else value_at(value, key))}{bad.hint}")
+        return (f"{_where(where, label)}{setting.name} keys are {rule.key_label}s "
+                f"({rule.key.describe()}); got {shorten(bad.key)}")
+    return f"{_where(where, label)}{label} must be {rule.describe()}; got {shorten(value)}{bad.hint}"
+
+
+def value_at(value, key):
+    """The entry ``key`` of a table given as a mapping or text (for error messages)."""
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            if k == key or str(k).strip() == str(key):
+                return v
+    return value
+
+
+def _check_one(name, value, where):
+    """Coerce ``value`` for the (possibly dotted) ``name``; return (head, key, coerced) or raise _Bad."""
+    head, dot, key = name.partition(".")
+    setting = SETTINGS[head]
+    if dot:
+        if not isinstance(setting.rule, Table):
+            raise KeyError(name)
+        k = setting.rule.check_key(key)
+        return head, k, setting.rule.check_entry(k, value)
+    return head, None, setting.rule.check(value)
+
+
+def check_setting(name: str, value, *, where=None):
+    """Return ``value`` coerced to the type of setting ``name``; raise :class:`SpecError` if it is not valid.
+
+    Text is parsed (``"0.5"`` -> 0.5, ``"yes"`` -> True, ``"2=geometric"`` -> ``{2: "geometric"}``),
+    so values read from files, sheets and the command line all pass through here.
+    A dotted name (``aggregation_by_level.2``) checks one entry of a table and returns its value.
+
+    Parameters
+    ----------
+    name : str
+        A setting of :data:`SETTINGS` (or ``table.key``).
+    value : object
+        The value to check.
+    where : str or mapping, optional
+        Where the value came from, put in front of the message: a file name, or
+        ``{name: "Settings!B4"}``.
+
+    Examples
+    --------
+    >>> check_setting("aggregation_by_level", "2=geometric")
+    {2: 'geometric'}
+    >>> check_setting("seed", "x")
+    Traceback (most recent call last):
+    ...
+    readiness.errors.SpecError: seed must be a whole number between 0 and 4294967295; got 'x'
+    """
+    name = str(name).strip()
+    if name.partition(".")[0] not in SETTINGS:
+        raise SpecError(_unknown(name, where))
+    try:
+        return _check_one(name, value, where)[2]
+    except KeyError:
+        raise SpecError(_unknown(name, where)) from None
+    except _Bad as bad:
+        raise SpecError(_message(SETTINGS[name.partition(".")[0]], value, bad, where,
+                                 name if "." in name else None)) from None
+
+
+def check_settings(mapping: Mapping, *, where=None) -> dict:
+    """Check every ``{name: value}`` at once; return the coerced values, or raise one :class:`SpecError`
+    whose ``problems`` lists every problem (one line each, naming ``where`` and the field).
+
+    Dotted names (``aggregation_by_level.2``) add one entry to a table; a whole table
+    given as a value replaces it. Rules between settings (``normalisation_high >
+    normalisation_low``) are checked against the defaults for settings not given.
+
+    Parameters
+    ----------
+    mapping : mapping
+        ``{name: value}``, values typed or text.
+    where : str or mapping, optional
+        A file name for every message, or ``{name: location}`` per setting, where a location is
+        ``"Settings!B4"`` or a pair ``("Settings!A4", "Settings!B4")`` (the name's cell, the value's cell).
+
+    Examples
+    --------
+    >>> check_settings({"normalisation": "zscore", "aggregation_by_level.2": "geometric"})
+    {'normalisation': 'zscore', 'aggregation_by_level': {2: 'geometric'}}
+    """
+    out: dict = {}
+    problems: list[str] = []
+    for raw, value in mapping.items():
+        name = str(raw).strip()
+        if name.partition(".")[0] not in SETTINGS:
+            problems.append(_unknown(name, where))
+            continue
+        try:
+            head, key, coerced = _check_one(name, value, where)
+        except KeyError:
+            problems.append(_unknown(name, where))
+            continue
+        except _Bad as bad:
+            problems.append(_message(SETTINGS[name.partition(".")[0]], value, bad, where,
+                                     name if "." in name else None))
+            continue
+        if key is None:
+            out[head] = coerced
+        else:
+            table = out.setdefault(head, {})
+            table[key] = coerced
+    bad_fields = {p.partition(".")[0] for p in map(str, mapping)}
+    for fields, test, expected in _CROSS:
+        if any(f in bad_fields and f not in out for f in fields) or not any(f in out for f in fields):
+            continue
+        values = [out.get(f, DEFAULTS[f]) for f in fields]
+        if not test(*values):
+            last = [f for f in fields if f in out][-1]
+            got = " and ".join(f"{f} = {shorten(v)}" for f, v in zip(fields, values))
+            problems.append(f"{_where(where, last)}{expected}; got {got}")
+    if problems:
+        raise SpecError(problems)
+    return out
+
+
+def parse_setting(name: str, text: str):
+    """Coerce the text of ``--set name=value`` to the setting's type (``where`` is ``--set``).
+
+    >>> parse_setting("skew_max", " 2.5 ")
+    2.5
+    >>> parse_setting("target_cap", "yes")
+    True
+    """
+    return check_setting(name, str(text), where=f"--set {str(name).strip()}")
+
+
+# -- display --------------------------------------------------------------------------------
+
+
+def _show(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "{}" if not value else "; ".join(f"{k}={v}" for k, v in value.items())
+    return str(value)
+
+
+def settings_table():
+    """Every setting as a DataFrame: name, type, default, allowed, group, help (in table order).
+
+    >>> settings_table().set_index("name").loc["coverage_min", "allowed"]
+    '[0, 1]'
+    """
+    import pandas as pd
+
+    return pd.DataFrame([{"name": s.name, "type": s.type, "default": _show(s.default), "allowed": s.allowed(),
+                          "group": s.group, "help": s.help} for s in SETTINGS.values()],
+                        columns=["name", "type", "default", "allowed", "group", "help"])
+
+
+def settings_markdown() -> str:
+    """The settings table as Markdown, one section per group (the text of ``docs/settings.md``)."""
+    lines = [
+        "# Settings",
+        "",
+        "<!-- Generated by readiness.settings.settings_markdown(); do not edit by hand. -->",
+        "",
+        "Every method choice of a build. Give them as keyword arguments (`Spec(coverage_min=0.8)`),",
+        "in a TOML file or a `setting,value` CSV file (`--settings`), in a workbook's Settings sheet,",
+        "or one at a time on the command line (`--set coverage_min=0.8`). A table setting takes",
+        "`key=value; key=value` or one entry per dotted name (`aggregation_by_level.2=geometric`).",
+        "Every problem in a file or sheet is reported at once. Numbers must be finite.",
+        "Allowed intervals: `[a, b]` includes its ends, `(a, b)` excludes them.",
+        "",
+    ]
+    for group in GROUPS:
+        rows = [s for s in SETTINGS.values() if s.group == group]
+        if not rows:
+            continue
+        lines += [f"## {group}", "", "| setting | default | allowed | meaning |", "|---|---|---|---|"]
+        for s in rows:
+            cells = [f"`{s.name}`", f"`{_show(s.default)}`" if _show(s.default) else "", s.allowed(), s.help]
+            lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+        lines.append("")
+    lines += [
+        "## Notes",
+        "",
+        f"- `seed` is a whole number from 0 to {SEED_MAX} (2^32 - 1, the range scikit-learn's",
+        "  iterative imputer accepts); the same rule holds for `score` and `sensitivity`.",
+        f"- `generalised_mean_p` lies in [-{P_MAX:g}, -{P_MIN:g}] or [{P_MIN:g}, {P_MAX:g}]. Beyond |p| = {P_MAX:g} the",
+        "  mean is the largest (or smallest) child to within a few per cent, and x^p overflows for",
+        f"  scores above about {10 ** (308 / P_MAX):.0f}; below |p| = {P_MIN:g} it is the geometric mean to within rounding",
+        "  and x^p loses its precision (use `aggregation = \"geometric\"`).",
+        "- `skew_max` and `kurt_max` are limits on absolute skewness and excess kurtosis, so >= 0.",
+        "",
+    ]
+    return "\n".join(lines)
