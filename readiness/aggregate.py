@@ -10,6 +10,16 @@ n_parents). Missing children are skipped and the weights renormalised over the
 children a country has, as COINr does; a country with no child gets NaN.
 Weights may carry leading replicate axes, so a whole block of weight draws is one
 matrix product.
+
+A non-finite child (an infinite normalised score, say) reaches only its own parent
+(and that parent's ancestors): the matrix product runs over the finite terms, and
+each parent with a non-finite term among its own weighted children gets the limit
+of its mean (+inf, -inf, or NaN for mixed signs or an undefined term), never a
+0 x inf from another parent's column.
+
+``copeland`` is COINr's ``a_copeland``: for every pair of countries, the weight of
+the children where one scores higher plus half the weight of the ties; a country's
+score is the sum of those shares over all other countries.
 """
 
 from __future__ import annotations
@@ -19,7 +29,8 @@ import numpy as np
 from ._registry import Registry
 from ._validation import MethodError
 
-__all__ = ["AGGREGATIONS", "aggregate_level"]
+__all__ = ["AGGREGATIONS", "NEEDS_POSITIVE", "aggregate_level", "aggregate_tree", "needs_positive",
+           "positivity_violations", "TreePlan"]
 
 AGGREGATIONS = Registry("aggregation")
 
@@ -29,11 +40,27 @@ def _present(x):
     return mask, np.where(mask, x, 0.0)
 
 
+def _weighted_sum(term, w):
+    """term @ w, with a non-finite term reaching only the parents it is a (weighted) child of."""
+    finite = np.isfinite(term)
+    if finite.all():
+        return term @ w
+    member = (w != 0).astype(float)
+    with np.errstate(invalid="ignore"):
+        out = np.where(finite, term, 0.0) @ w
+    pos = (term == np.inf).astype(float) @ member > 0
+    neg = (term == -np.inf).astype(float) @ member > 0
+    undefined = np.isnan(term).astype(float) @ member > 0
+    out = np.where(pos, np.inf, out)
+    out = np.where(neg, -np.inf, out)
+    return np.where(undefined | (pos & neg), np.nan, out)
+
+
 def _mean_of(term, mask, w):
     """sum_i w_i term_i / sum_i w_i over present children; NaN where none is present."""
     den = mask.astype(float) @ w
     with np.errstate(invalid="ignore", divide="ignore"):
-        return (term @ w) / np.where(den > 0, den, np.nan)
+        return _weighted_sum(term, w) / np.where(den > 0, den, np.nan)
 
 
 @AGGREGATIONS.register("arithmetic")
@@ -72,7 +99,74 @@ def _generalised_mean(x, w, *, p=0.5, **_):
         return np.power(_mean_of(powered, mask, w), 1.0 / p)
 
 
-NEEDS_POSITIVE = {"geometric", "harmonic"}
+@AGGREGATIONS.register("copeland")
+def _copeland(x, w, **_):
+    """COINr's ``a_copeland``: sum over other countries of the weight share where x_i > x_j, ties half.
+
+    With weights scaled to sum to one over the parent's children, the share of a pair
+    (i, j) is ``sum_c w_c ([x_ic > x_jc] + [x_ic == x_jc] / 2)`` over the children both
+    have. Summed over j, child c contributes ``w_c`` times (the number of countries
+    below i on c, plus half the number tied with it), that is ``w_c (midrank_ic - 1)``
+    with mid-ranks among the countries that have c: one sort per child instead of an
+    (n x n) table. A country with no child gets NaN.
+    """
+    from .rank import rank_ascending
+
+    mask = ~np.isnan(x)
+    m = mask.sum(axis=-2, keepdims=True)
+    low = rank_ascending(x, axis=-2)
+    high = m + 1.0 - rank_ascending(-x, axis=-2)
+    term = np.where(mask, (low + high) / 2.0 - 1.0, 0.0)
+    total = w.sum(axis=-2, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = w / np.where(total > 0, total, np.nan)
+    out = term @ np.nan_to_num(share)
+    present = mask.astype(float) @ (w != 0).astype(float)
+    return np.where(present > 0, out, np.nan)
+
+
+NEEDS_POSITIVE = frozenset({"geometric", "harmonic"})
+
+
+def needs_positive(method, p=0.5) -> bool:
+    """True when ``method`` needs every score > 0 (geometric, harmonic, a power mean with p <= 0).
+
+    >>> needs_positive("geometric"), needs_positive("generalised_mean", p=-1), needs_positive("arithmetic")
+    (True, True, False)
+    """
+    return method in NEEDS_POSITIVE or (method == "generalised_mean" and p <= 0)
+
+
+def positivity_violations(x, method, *, p=0.5):
+    """Which blocks hold a score <= 0 that ``method`` cannot take: the one positivity rule.
+
+    Parameters
+    ----------
+    x : ndarray of shape (..., n_countries, n_children)
+        Children's scores; leading axes are replicates.
+    method : str
+        An aggregation name.
+    p : float, default=0.5
+        The exponent of ``generalised_mean``.
+
+    Returns
+    -------
+    ndarray of bool, shape ``x.shape[:-2]``
+        True where the (country x children) block has a score <= 0 and ``method``
+        needs positive scores (:func:`needs_positive`); all False otherwise. NaN
+        (missing) scores never count.
+
+    Examples
+    --------
+    >>> x = np.array([[[1.0, 2.0]], [[0.0, 3.0]]])
+    >>> positivity_violations(x, "geometric").tolist(), positivity_violations(x, "arithmetic").tolist()
+    ([False, True], [False, False])
+    """
+    x = np.asarray(x, dtype=float)
+    if not needs_positive(method, p):
+        return np.zeros(x.shape[:-2], dtype=bool)
+    with np.errstate(invalid="ignore"):
+        return np.any(x <= 0, axis=(-2, -1))
 
 
 def aggregate_level(x, w, *, method="arithmetic", p=0.5, nonpositive="error", children=None,
@@ -117,8 +211,7 @@ def aggregate_level(x, w, *, method="arithmetic", p=0.5, nonpositive="error", ch
     """
     kernel = AGGREGATIONS.get(method)
     x = np.asarray(x, dtype=float)
-    needs_positive = method in NEEDS_POSITIVE or (method == "generalised_mean" and p <= 0)
-    if needs_positive and np.any(x <= 0):
+    if positivity_violations(x, method, p=p).any():
         if nonpositive == "shift":
             lo = np.nanmin(x, axis=-2, keepdims=True)
             x = np.where(lo <= 0, x - lo + 1.0, x)

@@ -19,9 +19,9 @@ import numpy as np
 
 from ._registry import Registry
 from .rank import rank_ascending
-from ._validation import ReadinessWarning, SpecError
+from .errors import MethodError, ReadinessWarning, SpecError
 
-__all__ = ["NORMALISATIONS", "normalise", "normalise_params"]
+__all__ = ["NORMALISATIONS", "normalise", "normalise_params", "no_range_indicators", "no_range_message"]
 
 NORMALISATIONS = Registry("normalisation")
 
@@ -56,13 +56,20 @@ def _minmax(x, *, low=0.0, high=100.0, **_):
     return (x - lo) / _span(lo, _nanmax(x)) * (high - low) + low
 
 
+def _by_column(func, x, **kw):
+    """``func`` over the country axis, each column summed alone (contiguous), so that a column's
+    result does not depend on which other columns are computed with it (bit for bit)."""
+    xt = np.ascontiguousarray(np.swapaxes(x, -1, -2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.swapaxes(func(xt, axis=-1, keepdims=True, **kw), -1, -2)
+
+
 @NORMALISATIONS.register("zscore")
 def _zscore(x, *, mean=0.0, sd=1.0, **_):
     """(x - mean(x)) / sd(x) * sd + mean, with the sample standard deviation (n - 1)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        mu = np.nanmean(x, axis=-2, keepdims=True)
-        sigma = np.nanstd(x, axis=-2, ddof=1, keepdims=True)
+    mu = _by_column(np.nanmean, x)
+    sigma = _by_column(np.nanstd, x, ddof=1)
     return (x - mu) / np.where(sigma == 0, np.nan, sigma) * sd + mean
 
 
@@ -153,7 +160,39 @@ def _params_for(method, spec_params, meta, columns):
     return params
 
 
-def normalise(values, meta, *, method="minmax", by_indicator=None, params=None):
+def _check_fraction_of_max(x, meta, cols):
+    """fraction_of_max divides by the maximum after direction: refuse a maximum <= 0."""
+    top = _nanmax(x)
+    bad = np.any((top <= 0).reshape(-1, top.shape[-1]), axis=0)
+    if not bad.any():
+        return
+    codes = list(meta.index[cols][bad])
+    direction = meta["direction"].to_numpy(dtype=float)[cols][bad]
+    first = top.reshape(-1, top.shape[-1])[:, bad].min(axis=0)[0]
+    lower = " (lower is better)" if direction[0] < 0 else ""
+    raise MethodError(
+        f"normalisation 'fraction_of_max' divides by the indicator's maximum after its direction is applied, "
+        f"which is <= 0 for {', '.join(codes)} (e.g. {codes[0]}{lower}: maximum {first:g}); its scores would "
+        "be infinite or in reverse order. Use another normalisation for it (e.g. "
+        f"normalisation_by_indicator = {{{codes[0]} = 'minmax'}}), or shift its data so that the maximum after "
+        "direction is positive"
+    )
+
+
+def no_range_indicators(normalised, values, meta) -> list:
+    """The indicators whose normalised scores are all missing although they have values (no range)."""
+    out = np.asarray(normalised)
+    const = np.all(np.isnan(out) & ~np.isnan(np.asarray(values, dtype=float)), axis=-2)
+    return list(meta.index[np.any(const.reshape(-1, const.shape[-1]), axis=0)])
+
+
+def no_range_message(codes) -> str:
+    """The warning for indicators without a range (see :func:`normalise`)."""
+    return (f"indicator(s) {', '.join(codes)} have no range (all values equal, or a target equal to the minimum): "
+            "their normalised scores are missing and aggregation skips them")
+
+
+def normalise(values, meta, *, method="minmax", by_indicator=None, params=None, warn=True):
     """Normalise every indicator, after applying its direction.
 
     Parameters
@@ -169,11 +208,22 @@ def normalise(values, meta, *, method="minmax", by_indicator=None, params=None):
         ``{code: method}`` exceptions to ``method``.
     params : dict, optional
         Keyword arguments of the kernels (``low``, ``high``, ``mean``, ``sd``, ``cap``, ``scale``).
+    warn : bool, default=True
+        Warn about indicators without a range (see Notes).
 
     Returns
     -------
     ndarray
         Same shape as ``values``; NaN where the input is NaN.
+
+    Raises
+    ------
+    SpecError
+        A method that needs metadata (target, goalposts) an indicator lacks.
+    MethodError
+        ``fraction_of_max`` on an indicator whose maximum after its direction is
+        <= 0 (every lower-is-better indicator with non-negative data): the scores
+        would be infinite or reversed.
 
     Notes
     -----
@@ -202,15 +252,12 @@ def normalise(values, meta, *, method="minmax", by_indicator=None, params=None):
         cols = np.flatnonzero(methods == name)
         kernel = NORMALISATIONS.get(name)
         kw = _params_for(name, params, meta, cols)
+        if name == "fraction_of_max":
+            _check_fraction_of_max(x[..., cols], meta, cols)
         with np.errstate(invalid="ignore", divide="ignore"):
             out[..., cols] = kernel(x[..., cols], **kw)
-    const = np.all(np.isnan(out) & ~np.isnan(x), axis=-2)
-    if np.any(const):
-        codes = list(meta.index[np.any(const.reshape(-1, const.shape[-1]), axis=0)])
-        warnings.warn(
-            f"indicator(s) {', '.join(codes)} have no range (all values equal, or a target equal to the minimum): their "
-            "normalised scores are missing and aggregation skips them",
-            ReadinessWarning,
-            stacklevel=2,
-        )
+    if warn:
+        codes = no_range_indicators(out, x, meta)
+        if codes:
+            warnings.warn(no_range_message(codes), ReadinessWarning, stacklevel=2)
     return out

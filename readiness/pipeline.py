@@ -124,6 +124,38 @@ def _check_spec_against(dataset, spec):
                             f"{', '.join(map(str, levels))}")
 
 
+def _check_finite(normalised, spec):
+    """An infinite normalised score is meaningless: name the indicators, countries and method."""
+    inf = np.isinf(normalised.to_numpy())
+    if not inf.any():
+        return
+    cols = np.flatnonzero(inf.any(axis=0))
+    codes = [normalised.columns[j] for j in cols]
+    first = codes[0]
+    countries = list(normalised.index[inf[:, cols[0]]])
+    method = dict(spec.normalisation_by_indicator).get(first, spec.normalisation)
+    raise MethodError(
+        f"normalisation {method!r} gives infinite scores for {', '.join(codes)} (e.g. {first} for "
+        f"{', '.join(countries[:5])}{' ...' if len(countries) > 5 else ''}); choose another normalisation for "
+        "it, or check its values and metadata (targets, goalposts)"
+    )
+
+
+def _why_no_index_score(dataset, spec, normalised, weights, plan) -> str:
+    """The real reason no country has an index score (missing scores, zero weights, the coverage rule)."""
+    head = f"no country has an index score ({len(normalised)} countries, {len(normalised.columns)} indicators): "
+    empty = list(normalised.columns[normalised.isna().all()])
+    if len(empty) == len(normalised.columns):
+        return head + ("every normalised score is missing; check that the indicators vary across countries "
+                       "(a constant indicator has no range)")
+    eff = effective_weights(dataset, weights)
+    if not (eff > 0).any():
+        return head + "every indicator's effective weight is 0; check the weights and weights_override"
+    return head + (f"no country has at least {spec.aggregate_coverage_min:.0%} of the children of every aggregate "
+                   "(aggregate_coverage_min)" + (f"; indicators without any score: {', '.join(empty)}" if empty else "")
+                   + "; add data or lower aggregate_coverage_min")
+
+
 def build(dataset, spec: Spec | None = None, **settings) -> Result:
     """Build the index: every step of the pipeline on ``dataset`` with the choices in ``spec``.
 
@@ -214,6 +246,7 @@ def build(dataset, spec: Spec | None = None, **settings) -> Result:
         warnings.warn(w.message, w.category, stacklevel=2)
         log.append(("normalise", "", "", "warning", str(w.message)))
     normalised = _frame(norm_arr, treated)
+    _check_finite(normalised, spec)
 
     plan = TreePlan(dataset)
     weights = node_weights(dataset, spec)
@@ -226,10 +259,7 @@ def build(dataset, spec: Spec | None = None, **settings) -> Result:
     scores.columns.name = "node"
     ranks = pd.DataFrame(rank_descending(agg), index=scores.index, columns=plan.nodes)
     if scores[dataset.index_code].isna().all():
-        raise MethodError(
-            f"no country has an index score: every country's normalised scores are missing or carry a weight of 0 "
-            f"({len(scores)} countries, {len(normalised.columns)} indicators); check the weights, and that the "
-            "indicators vary across countries")
+        raise MethodError(_why_no_index_score(dataset, spec, normalised, weights, plan))
 
     stages = {"raw": raw, "denominated": den, "imputed": imputed, "screened": kept, "treated": treated,
               "normalised": normalised, "aggregated": scores}

@@ -1,4 +1,5 @@
 import numpy as np
+import pandas as pd
 import pytest
 
 from readiness import MethodError
@@ -16,6 +17,10 @@ EXPECTED = {
     "geometric": [(20 * 80**2 * 40) ** 0.25, 30.0],
     "harmonic": [40.0, 18.0],
     "generalised_mean": [np.sqrt((400 + 2 * 6400 + 1600) / 4), np.sqrt((100 + 8100) / 2)],
+    # Two countries, weights (1, 2, 1)/4 over all three children (COINr does not renormalise over
+    # the children a pair has). Row 0 vs row 1: a 20 > 10 (1/4), b not comparable (row 1 missing),
+    # c 40 < 90 -> share of row 0 = 1/4, of row 1 = 1/4 (c).
+    "copeland": [0.25, 0.25],
 }
 
 
@@ -90,3 +95,140 @@ def test_coverage_rule_in_build(tiny):
     assert r.scores.loc["AAA", "I"] == r.scores.loc["AAA", "B"]  # 1 of 2 dimensions: 50%, kept
     strict = readiness.build(ds, outliers="none", coverage_min=0.5, aggregate_coverage_min=0.6)
     assert np.isnan(strict.scores.loc["AAA", "I"]) and np.isnan(strict.ranks.loc["AAA", "I"])
+
+
+def _two_dimension_tree():
+    """Four indicators, two dimensions (A: a1, a2; B: b1, b2), one index."""
+    from types import SimpleNamespace
+
+    from readiness.aggregate import TreePlan
+
+    ind = pd.DataFrame({"parent": ["A", "A", "B", "B"]}, index=["a1", "a2", "b1", "b2"])
+    st = pd.DataFrame({"parent": ["I", "I", ""]}, index=["A", "B", "I"])
+    ds = SimpleNamespace(indicators=ind, structure=st, levels={"a1": 1, "a2": 1, "b1": 1, "b2": 1, "A": 2, "B": 2,
+                                                               "I": 3})
+    return TreePlan(ds)
+
+
+@pytest.mark.parametrize("bad", [np.inf, -np.inf])
+@pytest.mark.parametrize("method", ["arithmetic", "generalised_mean", "geometric", "harmonic"])
+def test_an_infinite_child_affects_only_its_parent(bad, method):
+    from readiness.aggregate import aggregate_tree
+
+    plan = _two_dimension_tree()
+    x = np.array([[10.0, 20.0, 30.0, 40.0], [50.0, 60.0, 70.0, 80.0]])
+    x[0, 0] = bad
+    if method in ("geometric", "harmonic") and bad < 0:
+        pytest.skip("a negative score is refused by these means")
+    out = aggregate_tree(x, np.ones(len(plan.nodes)), plan, methods={2: method, 3: "arithmetic"})
+    clean = aggregate_tree(np.abs(np.nan_to_num(x, posinf=15.0, neginf=15.0)), np.ones(len(plan.nodes)), plan,
+                           methods={2: method, 3: "arithmetic"})
+    a, b, index = (plan.nodes.index(c) for c in "ABI")
+    # B and the other country are untouched (before the fix: every aggregate of country 0 was NaN)
+    assert out[0, b] == clean[0, b]
+    np.testing.assert_array_equal(out[1], clean[1])
+    # A is the limit of its mean, and the index follows it through A only
+    if method == "harmonic":  # 1 / inf = 0 contributes nothing: the mean of (inf, 20) is 2 / (1/20) = 40
+        assert out[0, a] == 40.0
+    elif method == "generalised_mean" and bad < 0:  # (-inf) ** 0.5 is undefined: A is NaN, i.e. missing
+        assert np.isnan(out[0, a]) and out[0, index] == out[0, b]
+    else:
+        assert out[0, a] == bad and out[0, index] == bad
+
+
+def test_an_undefined_term_stays_in_its_parent():
+    # a power mean with p = 0.5 of a negative score is undefined (NaN) in A only
+    plan = _two_dimension_tree()
+    from readiness.aggregate import aggregate_tree
+
+    x = np.array([[-4.0, 20.0, 30.0, 40.0]])
+    out = aggregate_tree(x, np.ones(len(plan.nodes)), plan, methods={2: "generalised_mean", 3: "arithmetic"})
+    assert np.isnan(out[0, plan.nodes.index("A")])
+    assert out[0, plan.nodes.index("B")] == pytest.approx(((30**0.5 + 40**0.5) / 2) ** 2)
+
+
+def test_positivity_rule_is_public_and_per_block():
+    from readiness.aggregate import needs_positive, positivity_violations
+
+    x = np.stack([X, X - 30.0, X])  # the middle replicate has scores <= 0
+    assert positivity_violations(x, "geometric").tolist() == [False, True, False]
+    assert positivity_violations(x, "generalised_mean", p=-1.0).tolist() == [False, True, False]
+    assert positivity_violations(x, "generalised_mean", p=0.5).tolist() == [False, False, False]
+    assert positivity_violations(x, "copeland").tolist() == [False, False, False]
+    assert needs_positive("harmonic") and not needs_positive("arithmetic")
+
+
+def test_copeland_hand_computed_with_ties():
+    # three countries, two children with weights 3 and 1 (shares 0.75, 0.25)
+    x = np.array([[1.0, 5.0], [2.0, 5.0], [2.0, 1.0]])
+    w = np.array([[3.0], [1.0]])
+    # pairs (share of the first): (0,1): c1 0<1 -> 0, c2 tie -> 0.125: 0.125; (1,0): 0.75 + 0.125 = 0.875
+    # (0,2): c1 lose, c2 win 0.25: 0.25; (2,0): 0.75
+    # (1,2): c1 tie 0.375, c2 win 0.25: 0.625; (2,1): 0.375
+    # sums: 0: 0.125 + 0.25 = 0.375; 1: 0.875 + 0.625 = 1.5; 2: 0.75 + 0.375 = 1.125
+    out = aggregate_level(x, w, method="copeland")[:, 0]
+    np.testing.assert_allclose(out, [0.375, 1.5, 1.125], rtol=0, atol=1e-15)
+    # shares of a pair sum to one, so the scores sum to n(n-1)/2 = 3
+    assert out.sum() == pytest.approx(3.0)
+
+
+def test_copeland_equals_the_pairwise_definition_and_broadcasts():
+    rng = np.random.default_rng(3)
+    x = rng.integers(0, 4, size=(5, 7, 4)).astype(float)  # many ties
+    x[rng.random(x.shape) < 0.2] = np.nan
+    w = rng.random((5, 4, 2)) * (rng.random((4, 2)) < 0.7)
+    w[0, :, 0] = [1.0, 0.0, 2.0, 1.0]
+    out = aggregate_level(x, w, method="copeland")
+    for r in range(5):
+        np.testing.assert_allclose(out[r], aggregate_level(x[r], w[r], method="copeland"), rtol=0, atol=1e-12)
+        for j in range(2):
+            share = w[r, :, j] / w[r, :, j].sum()
+            for i in range(7):
+                if not (~np.isnan(x[r, i]) & (w[r, :, j] != 0)).any():
+                    assert np.isnan(out[r, i, j])
+                    continue
+                total = 0.0
+                for k in range(7):
+                    if k != i:  # COINr's outrankMatrix entry: weight where i > k, plus half where equal
+                        a, b = x[r, i], x[r, k]
+                        total += np.nansum(share * ((a > b) + 0.5 * (a == b)))
+                # COINr fills its lower triangle as 1 - upper, which differs from this (documented)
+                # definition only when a pair has missing values: we follow the definition.
+                assert out[r, i, j] == pytest.approx(total, abs=1e-12)
+
+
+def test_copeland_ignores_positive_monotone_rescaling():
+    x = np.array([[1.0, 9.0], [4.0, 2.0], [3.0, 3.0], [np.nan, 7.0]])
+    w = np.array([[2.0], [1.0]])
+    np.testing.assert_array_equal(aggregate_level(x, w, method="copeland"),
+                                  aggregate_level(np.exp(x) * 3, w, method="copeland"))
+
+
+def test_copeland_in_build(tiny):
+    import readiness
+
+    r = readiness.build(tiny, outliers="none", coverage_min=0, aggregation_by_level={2: "copeland"})
+    # A: a1 minmax [0, 1/3, 2/3, 1], a2 [0, 2/3, 1/3, 1]; each country beats as many as are below it:
+    # AAA 0 + 0, BBB 0.5*1 + 0.5*2, CCC 0.5*2 + 0.5*1, DDD 0.5*3 + 0.5*3
+    np.testing.assert_allclose(r.scores["A"], [0.0, 1.5, 1.5, 3.0])
+
+
+def test_an_infinite_normalised_score_is_named_in_build(tiny, monkeypatch):
+    import readiness
+    from readiness.normalise import NORMALISATIONS
+
+    def blow_up(x, **_):  # a kernel that divides by zero for a2 (before: "check the weights")
+        out = x / np.nanmax(x, axis=-2, keepdims=True)
+        out[..., 1] = np.where(x[..., 1] > 20, np.inf, out[..., 1])
+        return out
+
+    monkeypatch.setitem(NORMALISATIONS._kernels, "rank", blow_up)
+    with pytest.raises(readiness.MethodError, match=r"'rank' gives infinite scores for a2 \(e.g. a2 for BBB, DDD\)"):
+        readiness.build(tiny, outliers="none", coverage_min=0, normalisation="rank")
+
+
+def test_no_index_score_names_the_weights_when_they_are_the_cause(tiny):
+    import readiness
+
+    with pytest.raises(readiness.MethodError, match="effective weight is 0"):
+        readiness.build(tiny, outliers="none", coverage_min=0, weights_override={"A": 0, "B": 0})

@@ -20,8 +20,8 @@ EXPECTED = {
     "borda": [[0, 2], [1, 0], [3, np.nan], [2, 1]],
     # (rank - 1) / (n - 1): a n=4, b n=3
     "percentile_rank": [[0, 1], [1 / 3, 0], [1, np.nan], [2 / 3, 0.5]],
-    # x / max: a max 4; b max -10 -> -10/-10=1, -30/-10=3, -20/-10=2
-    "fraction_of_max": [[0.25, 1], [0.5, 3], [1, np.nan], [0.75, 2]],
+    # x / max: a max 4; b is given direction +1 for this method (see META_FOR): max 30
+    "fraction_of_max": [[0.25, 1 / 3], [0.5, 1], [1, np.nan], [0.75, 2 / 3]],
     # 1 - (max - x) / (max - min)
     "distance_to_max": [[0, 1], [1 / 3, 0], [1, np.nan], [2 / 3, 0.5]],
     # (x - min) / (target*dir - min): a target 3 -> (x-1)/2; b target -15: (x+30)/15
@@ -29,6 +29,8 @@ EXPECTED = {
     # (x - lo)/(hi - lo) clipped * 100; b: lo=-10, hi=-30 -> (x+10)/(-20)
     "goalposts": [[20, 0], [40, 100], [80, np.nan], [60, 50]],
 }
+# fraction_of_max refuses b's direction -1 (its maximum after direction, -10, is <= 0)
+META_FOR = {"fraction_of_max": META.assign(direction=[1, 1])}
 
 
 def test_every_registered_normalisation_has_a_hand_computed_case():
@@ -37,7 +39,7 @@ def test_every_registered_normalisation_has_a_hand_computed_case():
 
 @pytest.mark.parametrize("method", sorted(EXPECTED))
 def test_hand_computed(method):
-    out = normalise(X, META, method=method)
+    out = normalise(X, META_FOR.get(method, META), method=method)
     np.testing.assert_allclose(out, np.array(EXPECTED[method], dtype=float), rtol=0, atol=1e-12)
 
 
@@ -45,15 +47,16 @@ def test_hand_computed(method):
 @pytest.mark.parametrize("method", sorted(EXPECTED))
 def test_common_checks(method):
     x = X.copy()
-    out = normalise(x, META, method=method)
+    meta = META_FOR.get(method, META)
+    out = normalise(x, meta, method=method)
     assert out.shape == x.shape
     np.testing.assert_array_equal(x, X)  # input not mutated
     assert np.isnan(out[2, 1]) and np.isnan(out).sum() == 1  # NaN kept, nothing else NaN
     # a leading replicate axis gives the same as a loop over replicates
     stack = np.stack([X, X * 2 + 1, X[::-1]])
-    batched = normalise(stack, META, method=method)
+    batched = normalise(stack, meta, method=method)
     for r in range(3):
-        np.testing.assert_array_equal(batched[r], normalise(stack[r], META, method=method))
+        np.testing.assert_array_equal(batched[r], normalise(stack[r], meta, method=method))
 
 
 @pytest.mark.parametrize("method", ["minmax", "zscore", "rank", "percentile_rank", "distance_to_max", "borda"])
@@ -83,3 +86,37 @@ def test_missing_target_is_a_spec_error():
 
     with pytest.raises(SpecError, match="target"):
         normalise(X, META.assign(target=np.nan), method="distance_to_target")
+
+
+def test_fraction_of_max_refuses_a_maximum_not_above_zero():
+    from readiness import MethodError
+
+    # b has direction -1 and positive data: after direction its maximum is -10, so x / max would
+    # reverse its order (COINr gives [1, 3, NA, 2]); an all-zero column would give NaN/inf
+    with pytest.raises(MethodError, match=r"fraction_of_max.*<= 0 for b \(e.g. b \(lower is better\): maximum -10\)"
+                                          r".*another normalisation.*shift"):
+        normalise(X, META, method="fraction_of_max")
+    zero = np.array([[0.0], [0.0], [np.nan]])
+    with pytest.raises(MethodError, match="for a"):
+        normalise(zero, META.iloc[:1], method="fraction_of_max")
+    # only the indicators that use it are checked; a replicate axis is checked as a whole
+    normalise(X, META, method="minmax", by_indicator={"a": "fraction_of_max"})
+    with pytest.raises(MethodError):
+        normalise(np.stack([X, -X]), META_FOR["fraction_of_max"], method="fraction_of_max")
+
+
+def test_fraction_of_max_refused_in_build_on_lower_is_better(tiny):
+    import readiness
+
+    with pytest.raises(readiness.MethodError, match="b1"):
+        readiness.build(tiny, normalisation="fraction_of_max", outliers="none", coverage_min=0)
+
+
+def test_zscore_of_a_column_does_not_depend_on_its_neighbours():
+    # the reuse of stages relies on a column's normalisation being the same computed alone
+    rng = np.random.default_rng(0)
+    x = rng.lognormal(size=(101, 7)) * 1e3
+    meta = pd.DataFrame({"direction": [1] * 7}, index=list("abcdefg"))
+    whole = normalise(x, meta, method="zscore")
+    for j in range(7):
+        np.testing.assert_array_equal(whole[:, j], normalise(x[:, [j]], meta.iloc[[j]], method="zscore")[:, 0])
