@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ._validation import SpecError, did_you_mean
+from ._validation import did_you_mean
+from .errors import SpecError
 
 __all__ = ["Registry"]
 

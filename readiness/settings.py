@@ -34,6 +34,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from numbers import Integral, Real
 
+import numpy as np
+
 from ._validation import did_you_mean
 from .errors import SpecError, shorten
 
@@ -96,11 +98,16 @@ class Interval:
         return what
 
     def allowed(self) -> str:
-        lo = "-inf" if self.low is None else _fmt(self.low)
-        hi = "inf" if self.high is None else _fmt(self.high)
-        left = "[" if self.closed in ("both", "left") and self.low is not None else "("
-        right = "]" if self.closed in ("both", "right") and self.high is not None else ")"
-        return f"{left}{lo}, {hi}{right}" + (" whole" if self.kind is int else "")
+        lo_in = self.closed in ("both", "left")
+        hi_in = self.closed in ("both", "right")
+        whole = "whole, " if self.kind is int else ""
+        if self.low is not None and self.high is not None:
+            return f"{whole}{'[' if lo_in else '('}{_fmt(self.low)}, {_fmt(self.high)}{']' if hi_in else ')'}"
+        if self.low is not None:
+            return f"{whole}{'>=' if lo_in else '>'} {_fmt(self.low)}"
+        if self.high is not None:
+            return f"{whole}{'<=' if hi_in else '<'} {_fmt(self.high)}"
+        return "any whole number" if self.kind is int else "any finite number"
 
     def check(self, value):
         x = self._number(value)
@@ -114,7 +121,7 @@ class Interval:
         if isinstance(value, str):
             text = value.strip()
             try:
-                value = int(text)
+                value = int(text) if len(text) <= 30 else float(text)
             except ValueError:
                 try:
                     value = float(text)
@@ -122,9 +129,12 @@ class Interval:
                     raise _Bad() from None
         if isinstance(value, bool) or not isinstance(value, Real):
             raise _Bad()
-        if isinstance(value, Integral):
-            return int(value) if self.kind is int else float(value)
-        x = float(value)
+        if isinstance(value, Integral) and self.kind is int:
+            return int(value)
+        try:
+            x = float(value)
+        except OverflowError:  # an integer too large for a float
+            raise _Bad() from None
         if not math.isfinite(x):
             raise _Bad()
         if self.kind is int:
@@ -206,7 +216,7 @@ class Flag:
     def check(self, value):
         if isinstance(value, bool):
             return value
-        if type(value).__name__ == "bool_":  # numpy.bool_
+        if isinstance(value, np.bool_):
             return bool(value)
         if isinstance(value, Real) and value in (0, 1):
             return bool(value)
@@ -370,9 +380,10 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in [
     Setting("winsor_max", Interval(int, 0), 5,
             "At most this many points are winsorised per indicator.", "Outliers"),
     Setting("skew_max", _NONNEG, 2.0,
-            "An indicator whose absolute skewness exceeds this is treated.", "Outliers"),
+            "An indicator is treated when its absolute skewness is at least this (and kurtosis too).",
+            "Outliers"),
     Setting("kurt_max", _NONNEG, 3.5,
-            "... and whose (excess) kurtosis exceeds this.", "Outliers"),
+            "... and its (excess) kurtosis is at least this (COINr check_SkewKurt).", "Outliers"),
     Setting("outlier_fallback", Choice(("log", "none")), "log",
             "When winsorising is not enough: a log transform, or leave the indicator as it is.", "Outliers"),
     Setting("normalisation", Choice(_normalisations), "minmax",
@@ -434,30 +445,21 @@ def _where(where, name, part="value") -> str:
 
 def _unknown(name, where) -> str:
     head = name.partition(".")[0]
-    return (f"{_where(where, name, 'name')}unknown setting {shorten(name)}{did_you_mean(head, SETTINGS)}; "
-            f"settings are: {', '.join(SETTINGS)}")
+    hint = did_you_mean(head, SETTINGS) or f"; settings are: {', '.join(SETTINGS)}"
+    return f"{_where(where, name, 'name')}unknown setting {shorten(name)}{hint}"
 
 
 def _message(setting, value, bad, where, name=None) -> str:
+    """One line: where, the field, what is expected, what was found (shortened)."""
     rule = setting.rule
     label = name or setting.name
     if bad.key is not None and isinstance(rule, Table):
         if isinstance(bad.key, tuple):  # a bad entry value
-            key = bad.key[1]
-            return (f"{_where(where, label)}{setting.name}.{key} must be {rule.value.describe()}; "
-                    f"got {shorten(value if name else value_at(value, key))}{bad.hint}")
+            return (f"{_where(where, label)}{setting.name}.{bad.key[1]} must be {rule.value.describe()}; "
+                    f"got {shorten(value)}{bad.hint}")
         return (f"{_where(where, label)}{setting.name} keys are {rule.key_label}s "
                 f"({rule.key.describe()}); got {shorten(bad.key)}")
     return f"{_where(where, label)}{label} must be {rule.describe()}; got {shorten(value)}{bad.hint}"
-
-
-def value_at(value, key):
-    """The entry ``key`` of a table given as a mapping or text (for error messages)."""
-    if isinstance(value, Mapping):
-        for k, v in value.items():
-            if k == key or str(k).strip() == str(key):
-                return v
-    return value
 
 
 def _check_one(name, value, where):
@@ -499,15 +501,11 @@ def check_setting(name: str, value, *, where=None):
     readiness.errors.SpecError: seed must be a whole number between 0 and 4294967295; got 'x'
     """
     name = str(name).strip()
-    if name.partition(".")[0] not in SETTINGS:
-        raise SpecError(_unknown(name, where))
-    try:
-        return _check_one(name, value, where)[2]
-    except KeyError:
-        raise SpecError(_unknown(name, where)) from None
-    except _Bad as bad:
-        raise SpecError(_message(SETTINGS[name.partition(".")[0]], value, bad, where,
-                                 name if "." in name else None)) from None
+    out = check_settings({name: value}, where=where)
+    head, dot, _ = name.partition(".")
+    if dot:
+        return next(iter(out[head].values()))
+    return out[head]
 
 
 def check_settings(mapping: Mapping, *, where=None) -> dict:
@@ -535,23 +533,31 @@ def check_settings(mapping: Mapping, *, where=None) -> dict:
     problems: list[str] = []
     for raw, value in mapping.items():
         name = str(raw).strip()
-        if name.partition(".")[0] not in SETTINGS:
+        head = name.partition(".")[0]
+        if head not in SETTINGS or ("." in name and not isinstance(SETTINGS[head].rule, Table)):
             problems.append(_unknown(name, where))
             continue
-        try:
-            head, key, coerced = _check_one(name, value, where)
-        except KeyError:
-            problems.append(_unknown(name, where))
-            continue
-        except _Bad as bad:
-            problems.append(_message(SETTINGS[name.partition(".")[0]], value, bad, where,
-                                     name if "." in name else None))
-            continue
-        if key is None:
-            out[head] = coerced
+        setting = SETTINGS[head]
+        if isinstance(setting.rule, Table) and "." not in name:
+            try:
+                entries = value if isinstance(value, Mapping) else setting.rule.parse_text(value)
+            except _Bad as bad:
+                problems.append(_message(setting, value, bad, where))
+                continue
+            out[head] = {}  # a whole table replaces the table
+            items = [(f"{head}.{k}", v) for k, v in entries.items()]
         else:
-            table = out.setdefault(head, {})
-            table[key] = coerced
+            items = [(name, value)]
+        for item, v in items:
+            try:
+                _, key, coerced = _check_one(item, v, where)
+            except _Bad as bad:
+                problems.append(_message(setting, v, bad, where, item if "." in item else None))
+                continue
+            if key is None:
+                out[head] = coerced
+            else:
+                out.setdefault(head, {})[key] = coerced
     bad_fields = {p.partition(".")[0] for p in map(str, mapping)}
     for fields, test, expected in _CROSS:
         if any(f in bad_fields and f not in out for f in fields) or not any(f in out for f in fields):
@@ -613,7 +619,7 @@ def settings_markdown() -> str:
         "or one at a time on the command line (`--set coverage_min=0.8`). A table setting takes",
         "`key=value; key=value` or one entry per dotted name (`aggregation_by_level.2=geometric`).",
         "Every problem in a file or sheet is reported at once. Numbers must be finite.",
-        "Allowed intervals: `[a, b]` includes its ends, `(a, b)` excludes them.",
+        "Allowed intervals: `[a, b]` includes its ends, `(a, b)` excludes them; `whole` is a whole number.",
         "",
     ]
     for group in GROUPS:

@@ -251,9 +251,11 @@ def read_settings(path) -> Spec:
     try:
         spec = Spec.from_mapping(settings, source=where)
     except SpecError as exc:
-        raise SpecError(problems + exc.problems) from None
+        problems += exc.problems
     if problems:
-        raise SpecError(problems)
+        rows = [re.match(rf"{re.escape(path.name)} row (\d+):", p) for p in problems]
+        raise SpecError([p for _, p in sorted(zip([int(m.group(1)) if m else 0 for m in rows], problems),
+                                               key=lambda t: t[0])])
     return spec
 
 
