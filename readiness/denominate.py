@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._validation import MethodError
+from .errors import InputError, MethodError
 
 __all__ = ["denominate", "transform"]
 
@@ -35,6 +35,10 @@ def denominate(values: pd.DataFrame, indicators: pd.DataFrame, countries: pd.Dat
     x = values.to_numpy(dtype=float, copy=True)
     table = countries.reindex(values.index)
     for name in dict.fromkeys(dens.iloc[cols]):
+        if name not in table.columns:
+            users = list(dens.index[dens == name])
+            raise InputError(f"indicator {users[0]!r} has the denominator {name!r}, which is not a column of the "
+                             f"Countries table (its columns: {', '.join(map(str, countries.columns))})")
         d = pd.to_numeric(table[name], errors="coerce").to_numpy(dtype=float)
         d = np.where(d == 0, np.nan, d)
         sel = cols[dens.iloc[cols].to_numpy() == name]

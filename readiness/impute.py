@@ -17,6 +17,7 @@ import warnings
 import numpy as np
 
 from ._registry import Registry
+from .errors import InputError, MethodError, SpecError
 
 __all__ = ["IMPUTATIONS", "impute"]
 
@@ -28,9 +29,19 @@ def _fill(x, stat):
 
 
 def _column_stat(x, func):
+    """func over countries, each column summed alone (contiguous), so that a column's statistic
+    does not depend on the other columns computed with it (bit for bit)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        return func(x, axis=0, keepdims=True)
+        return func(np.ascontiguousarray(x.T), axis=1)[None, :]
+
+
+def _sklearn(method):
+    try:
+        import sklearn  # noqa: F401
+    except ImportError:
+        raise MethodError(f"imputation {method!r} needs scikit-learn, which is not installed; "
+                          "install it (pip install scikit-learn) or choose another imputation") from None
 
 
 @IMPUTATIONS.register("none")
@@ -53,9 +64,13 @@ def _median(x, **_):
 
 def _by_group(x, groups, func):
     if groups is None:
-        raise ValueError("a group imputation needs group labels")
+        raise SpecError("a group imputation (group_mean, group_median) needs one group label per country: "
+                        "set imputation_group to a column of the Countries table")
+    labels = np.asarray(groups, dtype=object).ravel()
+    if len(labels) != x.shape[0]:
+        raise SpecError(f"a group imputation needs one group label per country: got {len(labels)} labels "
+                        f"for {x.shape[0]} countries")
     out = x.copy()
-    labels = np.asarray(groups, dtype=object)
     for g in dict.fromkeys(labels):
         if g is None or (isinstance(g, float) and np.isnan(g)) or g == "":
             continue
@@ -79,6 +94,7 @@ def _group_median(x, *, groups=None, **_):
 @IMPUTATIONS.register("knn")
 def _knn(x, *, n_neighbours=5, **_):
     """scikit-learn's KNNImputer (nan-Euclidean distance, uniform weights)."""
+    _sklearn("knn")
     from sklearn.impute import KNNImputer
 
     out = KNNImputer(n_neighbors=n_neighbours, keep_empty_features=True).fit_transform(x)
@@ -88,6 +104,7 @@ def _knn(x, *, n_neighbours=5, **_):
 @IMPUTATIONS.register("iterative")
 def _iterative(x, *, seed=0, **_):
     """scikit-learn's IterativeImputer (Bayesian ridge, seeded)."""
+    _sklearn("iterative")
     from sklearn.experimental import enable_iterative_imputer  # noqa: F401
     from sklearn.impute import IterativeImputer
 
@@ -120,6 +137,15 @@ def impute(values, *, method="none", groups=None, n_neighbours=5, seed=0):
     mask : ndarray of bool
         True where a value was imputed.
 
+    Raises
+    ------
+    InputError
+        Values that are not numbers, or not a (country, indicator) table.
+    SpecError
+        An unknown method, or a group method without one label per country.
+    MethodError
+        ``knn`` or ``iterative`` without scikit-learn installed.
+
     Examples
     --------
     >>> x = np.array([[1.0, np.nan], [3.0, 4.0], [np.nan, 8.0]])
@@ -128,7 +154,12 @@ def impute(values, *, method="none", groups=None, n_neighbours=5, seed=0):
            [ 3.,  4.],
            [nan,  8.]])
     """
-    x = np.asarray(values, dtype=float)
+    try:
+        x = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raise InputError("imputation needs numbers: the values include text or other non-numeric cells") from None
+    if x.ndim != 2:
+        raise InputError(f"imputation needs a (country x indicator) table; got an array of {x.ndim} dimension(s)")
     kernel = IMPUTATIONS.get(method)
     out = kernel(x, groups=groups, n_neighbours=n_neighbours, seed=seed)
     return out, np.isnan(x) & ~np.isnan(out)

@@ -124,6 +124,26 @@ def _check_spec_against(dataset, spec):
                             f"{', '.join(map(str, levels))}")
 
 
+def _check_arguments(dataset, spec, settings):
+    """A Dataset, a Spec (or None) and known setting names, else a readiness error (never a TypeError)."""
+    import dataclasses
+
+    from .dataset import Dataset
+    from .errors import InputError, SpecError
+    from ._validation import did_you_mean
+
+    if not isinstance(dataset, Dataset):
+        raise InputError(f"build needs a Dataset (from readiness.load_dataset or from_tables); got "
+                         f"{type(dataset).__name__}")
+    if spec is not None and not isinstance(spec, Spec):
+        raise SpecError(f"spec must be a readiness.Spec (or None for the dataset's own settings); got "
+                        f"{type(spec).__name__}")
+    names = [f.name for f in dataclasses.fields(Spec)]
+    for name in settings:
+        if name not in names:
+            raise SpecError(f"unknown setting {name!r}{did_you_mean(name, names)}; settings are: {', '.join(names)}")
+
+
 def _check_finite(normalised, spec):
     """An infinite normalised score is meaningless: name the indicators, countries and method."""
     inf = np.isinf(normalised.to_numpy())
@@ -178,6 +198,7 @@ def build(dataset, spec: Spec | None = None, **settings) -> Result:
     MethodError
         A method these data cannot take (a geometric mean over zeros, a log of a negative).
     """
+    _check_arguments(dataset, spec, settings)
     if spec is None:
         spec = Spec.for_dataset(dataset)
     if settings:

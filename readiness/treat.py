@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .errors import InputError, SpecError
+
 __all__ = ["skew", "kurt", "passes", "winsorise", "treat_column", "treat", "OUTLIER_METHODS"]
 
 OUTLIER_METHODS = ("coinr", "none")
@@ -181,7 +183,16 @@ def treat(values, *, method="coinr", winsor_max=5, skew_max=2.0, kurt_max=3.5, f
     >>> y.ravel().tolist(), d.n_winsorised, d.passed_after
     ([1.0, 2.0, 3.0, 4.0, 5.0, 5.0], 1, True)
     """
-    x = np.asarray(values, dtype=float)
+    if method not in OUTLIER_METHODS:
+        raise SpecError(f"outliers must be one of {', '.join(map(repr, OUTLIER_METHODS))}; got {method!r}")
+    if fallback not in ("log", "none"):
+        raise SpecError(f"outlier_fallback must be 'log' or 'none'; got {fallback!r}")
+    try:
+        x = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raise InputError("outlier treatment needs numbers: the values include non-numeric cells") from None
+    if x.ndim != 2:
+        raise InputError(f"outlier treatment needs a (country x indicator) table; got {x.ndim} dimension(s)")
     if method == "none":
         return x.copy(), []
     out = x.copy()

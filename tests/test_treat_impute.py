@@ -61,3 +61,34 @@ def test_hand_computed_imputations():
     # a group with no country labelled stays missing
     out, _ = impute(X, method="group_median", groups=["a", "a", "", "b"])
     assert np.isnan(out[2, 0])
+
+
+def test_user_errors_are_readiness_errors(tiny):
+    import readiness
+    from readiness.errors import InputError, MethodError, SpecError
+
+    with pytest.raises(SpecError, match="one group label per country"):
+        impute(X, method="group_mean")  # before: a bare ValueError
+    with pytest.raises(SpecError, match="got 3 labels for 4 countries"):
+        impute(X, method="group_mean", groups=["a", "a", "b"])
+    with pytest.raises(InputError, match="needs numbers"):
+        impute(np.array([["1", "x"]], dtype=object), method="mean")
+    with pytest.raises(SpecError, match="outliers must be one of"):
+        treat(X, method="winsor")  # before: silently the COINr rule
+    with pytest.raises(SpecError, match=r"unknown setting 'normalisaton'.*did you mean 'normalisation'"):
+        readiness.build(tiny, normalisaton="zscore")  # before: TypeError from dataclasses
+    with pytest.raises(SpecError, match="spec must be a readiness.Spec"):
+        readiness.build(tiny, {"normalisation": "zscore"})
+    with pytest.raises(InputError, match="build needs a Dataset"):
+        readiness.build("data.xlsx")
+    assert issubclass(MethodError, ValueError)
+
+
+def test_missing_denominator_column_is_an_input_error():
+    from readiness.denominate import denominate
+    from readiness.errors import InputError
+
+    v = pd.DataFrame({"gpu": [10.0, 4.0]}, index=["AAA", "BBB"])
+    meta = pd.DataFrame({"denominator": ["population"], "scale": [1.0]}, index=["gpu"])
+    with pytest.raises(InputError, match="'gpu' has the denominator 'population', which is not a column"):
+        denominate(v, meta, pd.DataFrame({"gdp": [1.0, 2.0]}, index=["AAA", "BBB"]))  # before: KeyError
