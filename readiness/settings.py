@@ -42,7 +42,7 @@ from .errors import SpecError, shorten
 __all__ = [
     "Setting", "Interval", "Choice", "Flag", "Text", "Table", "AnyOf",
     "SETTINGS", "DEFAULTS", "GROUPS",
-    "check_setting", "check_settings", "parse_setting", "settings_table", "settings_markdown",
+    "check_setting", "check_settings", "check_alternatives", "parse_setting", "settings_table", "settings_markdown",
 ]
 
 SEED_MAX = 2**32 - 1  # scikit-learn's random_state (iterative imputation) takes 0 .. 2**32 - 1
@@ -570,6 +570,39 @@ def check_settings(mapping: Mapping, *, where=None) -> dict:
     if problems:
         raise SpecError(problems)
     return out
+
+
+def check_alternatives(name: str, values, *, where=None) -> tuple:
+    """Check a set of alternatives for setting ``name`` (an uncertainty ``Space`` input) through the table.
+
+    ``values`` is a list or text (``"minmax, zscore"``); every alternative is checked as
+    :func:`check_setting` would, all problems at once; duplicates are dropped, order kept.
+
+    >>> check_alternatives("normalisation", "MinMax, zscore; minmax")
+    ('minmax', 'zscore')
+    >>> check_alternatives("winsor_max", [])
+    Traceback (most recent call last):
+    ...
+    readiness.errors.SpecError: the set of alternatives for winsor_max is empty; give at least one or leave it unset
+    """
+    if isinstance(values, str):
+        values = [v.strip() for v in values.replace(";", ",").split(",") if v.strip()]
+    try:
+        values = list(values)
+    except TypeError:
+        raise SpecError(f"{_where(where, name)}{name} alternatives must be a list; got {shorten(values)}") from None
+    if not values:
+        raise SpecError(f"{_where(where, name)}the set of alternatives for {name} is empty; "
+                        "give at least one or leave it unset")
+    out, problems = [], []
+    for v in values:
+        try:
+            out.append(check_setting(name, v, where=where))
+        except SpecError as exc:
+            problems += exc.problems
+    if problems:
+        raise SpecError(problems)
+    return tuple(dict.fromkeys(out))
 
 
 def parse_setting(name: str, text: str):

@@ -277,3 +277,26 @@ def test_settings_table_lists_every_setting_with_default_and_help():
     assert {"name", "default", "allowed", "help"} <= set(table.columns)
     assert table["help"].str.len().gt(10).all()
     assert table.set_index("name").loc["seed", "default"] == "0"
+
+
+def test_check_alternatives_checks_each_through_the_table_at_once():
+    from readiness.settings import check_alternatives
+
+    assert check_alternatives("aggregation", ["geometric", "Arithmetic", "geometric"]) == ("geometric", "arithmetic")
+    assert check_alternatives("winsor_max", "1, 3; 5") == (1, 3, 5)
+    with pytest.raises(SpecError) as exc:
+        check_alternatives("normalisation", ["minmx", "zscore", "rnak"], where="space.toml")
+    assert [p[:40] for p in exc.value.problems] == ["space.toml: normalisation must be one of"] * 2
+    with pytest.raises(SpecError, match="the set of alternatives for imputation is empty"):
+        check_alternatives("imputation", "")
+
+
+def test_set_overrides_are_checked_through_the_table_all_at_once(tiny):
+    from readiness.api import resolve_spec
+
+    with pytest.raises(SpecError) as exc:
+        resolve_spec(tiny, overrides=["skew_max=nan", "seed=-1", "generalised_mean_p=1e308", "normalisation_high=inf"])
+    assert len(exc.value.problems) == 4
+    assert all(p.startswith("--set") for p in exc.value.problems)
+    spec = resolve_spec(tiny, overrides=["aggregation_by_level.2=geometric", "target_cap=yes", "incomplete=impute"])
+    assert (dict(spec.aggregation_by_level), spec.target_cap, spec.incomplete) == ({2: "geometric"}, True, "impute")
