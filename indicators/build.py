@@ -62,18 +62,21 @@ ALTERNATIVES = HERE / "framework_alternatives.csv"
 STRUCTURE = HERE / "structure.csv"
 SOURCE_LIST = HERE / "sources.csv"
 
-VERSION = "2026.11"
+VERSION = "2026.12"
 MIN_YEAR = 2015
 DIGITS = 12
-OUTPUT_FILES = ("countries.csv", "data.csv", "indicators.csv", "metadata.csv",
-                "provenance.csv", "sources.csv", "structure.csv")
+OUTPUT_FILES = ("countries.csv", "data.csv", "hosted_compute.csv", "indicators.csv", "language_support.csv",
+                "metadata.csv", "origin_coverage.csv", "provenance.csv", "sources.csv", "structure.csv")
 
 INDICATOR_COLUMNS = ["code", "name", "parent", "direction", "weight", "unit", "transform",
                      "denominator", "scale", "target", "goalpost_low", "goalpost_high",
-                     "source", "licence", "year", "description"]
+                     "source", "licence", "year", "description", "lever"]
 STRUCTURE_COLUMNS = ["code", "name", "parent", "weight"]
 SOURCE_COLUMNS = ["source", "name", "publisher", "url", "licence", "year", "citation"]
 DIMENSIONS = ("compute", "chips", "talent", "localisation")
+SUBDIMENSIONS = ("connectivity_power", "hosted_compute")  # under compute
+SUPPLEMENT = "supplement/national_supplement.csv"
+SUPPLEMENT_SERIES = {"SP.POP.TOTL": "population", "GB.XPD.RSDV.GD.ZS": "rd", "internet_users": None}
 
 # WDI series used, by file name (lower-case code).
 WDI = {
@@ -82,6 +85,7 @@ WDI = {
     "electricity": "eg.elc.accs.zs",
     "outages": "ic.elc.outg.zs",
     "hightech": "tx.val.tech.mf.zs",
+    "hightech_value": "tx.val.tech.cd",
     "mht": "nv.mnf.tech.zs.un",
     "ip_receipts": "bx.gsr.royl.cd",
     "ip_payments": "bm.gsr.royl.cd",
@@ -106,7 +110,12 @@ FILES = {
         "num_pushers", "language", "iso2_code", "year", "quarter"),
     "epoch_ai/gpu_clusters_existing_by_country.csv": (
         "iso3", "existing_clusters", "max_cluster_h100e", "standard_clusters", "h100e_existing_standard"),
-    "epoch_ai/notable_ai_models_by_country.csv": ("iso3", "open_weight_notable_models"),
+    "epoch_ai/notable_ai_models_by_country.csv": ("iso3", "notable_models_all_years", "open_weight_notable_models"),
+    "epoch_ai/gpu_clusters_gpu_clusters.csv": ("Name", "Status", "Certainty", "H100 equivalents", "Country",
+                                               "Owner", "Sector", "First Operational Date",
+                                               "Include in Standard Analysis"),
+    "epoch_ai/owner_countries.csv": ("owner", "owner_country", "basis"),
+    SUPPLEMENT: ("country", "series", "year", "value", "publisher", "url", "note"),
     "top500/top500_202506_by_country.csv": ("iso3", "systems", "rmax_tflops"),
     "cloud_regions/cloud_regions_by_country_2025-01.csv": (
         "iso3", "regions_in_service", "providers_in_service", "regions_planned"),
@@ -338,13 +347,16 @@ class _Column:
     values: dict = field(default_factory=dict)
     years: dict = field(default_factory=dict)
     notes: dict = field(default_factory=dict)
+    sources: dict = field(default_factory=dict)  # per-value source id, when not ``source``
 
-    def put(self, country: str, value: float, year: int, note: str):
+    def put(self, country: str, value: float, year: int, note: str, source: str | None = None):
         if value is None or (isinstance(value, float) and math.isnan(value)):
             return
         self.values[country] = float(value)
         self.years[country] = int(year)
         self.notes[country] = note
+        if source:
+            self.sources[country] = source
 
 
 class _Context:
@@ -354,6 +366,18 @@ class _Context:
         self.reader, self.world = reader, world
         self.countries = list(world.economies.index.sort_values())
         self.wdi = {key: _wdi(reader, world, key) for key in WDI}
+        self.supplement = _supplement(reader, world)
+        self.supplied = set()  # (country, key, year) taken from the supplement
+        in_wdi = {key: set(frame["country"]) for key, frame in self.wdi.items()}
+        for rec in self.supplement.itertuples(index=False):
+            key = SUPPLEMENT_SERIES.get(rec.series)
+            if key is None or rec.country in in_wdi[key]:
+                continue  # the WDI has the economy: the supplement is not used
+            have = self.wdi[key]
+            self.wdi[key] = pd.concat([have, pd.DataFrame({"country": [rec.country], "year": [float(rec.year)],
+                                                           "value": [rec.value], "line": [rec.line]})],
+                                      ignore_index=True)
+            self.supplied.add((rec.country, key, int(rec.year)))
         pop = self.wdi["population"]
         self.population = {(c, int(y)): v for c, y, v in zip(pop["country"], pop["year"], pop["value"])}
 
@@ -365,11 +389,56 @@ class _Context:
         return value / pop * per
 
 
+def _supplement(reader: _Reader, world: _World) -> pd.DataFrame:
+    """The national supplement: official figures for economies the WDI / ITU files omit."""
+    rel = SUPPLEMENT
+    t = reader.table(rel)
+    country = reader.codes(t, "country", rel, world)
+    year, value = reader.numbers(t, "year", rel), reader.numbers(t, "value", rel)
+    reader.unique(t, ["country", "series", "year"], rel)
+    for line, series, url in zip(t["_line"], t["series"], t["url"]):
+        if series not in SUPPLEMENT_SERIES:
+            reader.problems.append(f"{rel}, line {line}: series {series!r}; expected one of "
+                                   f"{', '.join(SUPPLEMENT_SERIES)}")
+        if not url.startswith("https://"):
+            reader.problems.append(f"{rel}, line {line}: url {url!r}; expected the https address of the publication")
+    return pd.DataFrame({"country": country, "series": t["series"], "year": year, "value": value,
+                         "publisher": t["publisher"], "url": t["url"], "note": t["note"], "line": t["_line"]})
+
+
+def _supplement_note(ctx, country, key_or_series, year) -> str | None:
+    """'national supplement: publisher, url' for a value taken from the supplement, else None."""
+    s = ctx.supplement
+    hit = s[(s["country"] == country) & (s["series"] == key_or_series) & (s["year"] == year)]
+    if hit.empty:
+        return None
+    r = hit.iloc[0]
+    return f"national supplement: {r['publisher']}, {r['url']} ({r['note']})"
+
+
 def _wdi_latest(ctx: _Context, code: str, key: str, source: str = "wdi") -> _Column:
     col = _Column(code, source)
     series = WDI[key].upper()
     for country, (year, value) in _latest(ctx.wdi[key]).iterrows():
-        col.put(country, value, year, f"WDI {series}, latest year since {MIN_YEAR}")
+        supp = _supplement_note(ctx, country, series, int(year)) if (country, key, int(year)) in ctx.supplied else None
+        if supp:
+            col.put(country, value, year, f"{series} absent from the WDI for this economy; {supp}",
+                    source="national_supplement")
+        else:
+            col.put(country, value, year, f"WDI {series}, latest year since {MIN_YEAR}")
+    return col
+
+
+def _per_capita_latest(ctx: _Context, code: str, key: str, per: float, what: str) -> _Column:
+    """Latest value since MIN_YEAR of a WDI count divided by the population of the same year."""
+    col = _Column(code, "wdi")
+    series = WDI[key].upper()
+    for country, (year, value) in _latest(ctx.wdi[key]).iterrows():
+        if value < 0:
+            continue
+        col.put(country, ctx.per_capita(country, year, value, per), year,
+                f"WDI {series} {_fmt(value)} {what} / WDI SP.POP.TOTL {int(year)}"
+                + (f" x {_fmt(per)}" if per != 1 else ""))
     return col
 
 
@@ -396,6 +465,12 @@ def _internet_users(ctx):
     for country, (y, v) in _latest(series).iterrows():
         how = f" (entity {by_name[country]!r}, which has no code in the file)" if country in by_name else ""
         col.put(country, v, y, f"ITU via Our World in Data{how}, latest year since {MIN_YEAR}")
+    supp = ctx.supplement[ctx.supplement["series"] == "internet_users"].sort_values("year")
+    for rec in supp.itertuples(index=False):
+        if rec.country not in set(series["country"]) and rec.year >= MIN_YEAR:
+            col.put(rec.country, rec.value, int(rec.year),
+                    f"absent from the ITU series; {_supplement_note(ctx, rec.country, 'internet_users', rec.year)}",
+                    source="national_supplement")
     return col
 
 
@@ -404,20 +479,6 @@ def _power_reliability(ctx):
     for country, (year, value) in _latest(ctx.wdi["outages"]).iterrows():
         col.put(country, 100.0 - value, year,
                 f"100 - WDI IC.ELC.OUTG.ZS ({_fmt(value)}% of firms with outages), latest year since {MIN_YEAR}")
-    return col
-
-
-def _ip_receipts_share(ctx):
-    receipts, payments = ctx.wdi["ip_receipts"], ctx.wdi["ip_payments"]
-    both = receipts.merge(payments, on=["country", "year"], suffixes=("_r", "_p"))
-    both = both[(both["year"] >= MIN_YEAR) & (both["value_r"] >= 0) & (both["value_p"] >= 0)
-                & (both["value_r"] + both["value_p"] > 0)].sort_values("year")
-    col = _Column("ip_receipts_share", "wdi")
-    for country, rows in both.groupby("country"):
-        year, rec, pay = rows.iloc[-1][["year", "value_r", "value_p"]]
-        col.put(country, 100.0 * rec / (rec + pay), year,
-                    f"100 x receipts / (receipts + payments): WDI BX.GSR.ROYL.CD {_fmt(rec)} and "
-                    f"BM.GSR.ROYL.CD {_fmt(pay)} US$, {int(year)}")
     return col
 
 
@@ -461,13 +522,6 @@ def _github(ctx, code, rel, value_col, *, year, quarter, where=None, what):
 def _github_developers(ctx):
     return _github(ctx, "github_developers_pk", "github_innovation_graph/developers.csv", "developers",
                    year=2025, quarter=3, what="developers")
-
-
-def _python_developers(ctx):
-    return _github(ctx, "python_developers_pk",
-                   "github_innovation_graph/languages_ai_subset_2024Q1snapshot.csv", "num_pushers",
-                   year=2024, quarter=1, where=lambda t: t["language"] == "Python",
-                   what="Python developers")
 
 
 def _listed(ctx, rel, *, code, source, year, value, zero_note, note, per_million=False):
@@ -546,16 +600,18 @@ def _cloud_providers(ctx):
                                 f"{_fmt(float(row['regions_planned']))} planned (January 2025)"))
 
 
-def _open_weight_models(ctx):
+def _model_developers(ctx):
     rel = "epoch_ai/notable_ai_models_by_country.csv"
     t = ctx.reader.table(rel)
+    ctx.reader.numbers(t, "notable_models_all_years", rel)
     ctx.reader.numbers(t, "open_weight_notable_models", rel)
     return _listed(
-        ctx, rel, code="open_weight_models", source="epoch_ai_models", year=2025,
-        value=lambda row: (float(row["open_weight_notable_models"]), row["open_weight_notable_models"]),
-        zero_note="true zero: no open-weight model from the country's organisations among Epoch AI's "
-                  "notable AI models (2025-12 snapshot)",
-        note=lambda row, text: (f"{_fmt(float(text))} open-weight notable models (all years) by "
+        ctx, rel, code="ai_model_developers", source="epoch_ai_models", year=2025,
+        value=lambda row: (float(row["notable_models_all_years"]), row["notable_models_all_years"]),
+        zero_note="true zero: no notable AI model from the country's organisations in Epoch AI's "
+                  "list (2025-12 snapshot)",
+        note=lambda row, text: (f"{_fmt(float(text))} notable AI models (all years, any access; "
+                                f"{_fmt(float(row['open_weight_notable_models'] or 0))} with open weights) by "
                                 f"organisations of the country (Epoch AI, 2025-12)"))
 
 
@@ -642,22 +698,22 @@ INDICATORS = {
     "cloud_providers": _cloud_providers,
     # chip import resilience
     "export_control": _export_control,
-    "hightech_exports": lambda ctx: _wdi_latest(ctx, "hightech_exports", "hightech"),
+    "hightech_exports_pc": lambda ctx: _per_capita_latest(ctx, "hightech_exports_pc", "hightech_value", 1,
+                                                          "US$ of high-technology exports"),
     "mht_manufacturing": lambda ctx: _wdi_latest(ctx, "mht_manufacturing", "mht"),
-    "ip_receipts_share": _ip_receipts_share,
+    "ip_receipts_pc": lambda ctx: _per_capita_latest(ctx, "ip_receipts_pc", "ip_receipts", 1,
+                                                     "US$ of IP receipts"),
     "chip_supplier_hhi": lambda ctx: _atlas(ctx, "chip_supplier_hhi", "hhi",
                                             "HHI of supplier shares x 10,000 (rest of world as one supplier)"),
     "chip_cluster_share": lambda ctx: _atlas(ctx, "chip_cluster_share", "cluster_share",
                                              "share from Taiwan + China + Hong Kong"),
     # talent
     "github_developers_pk": _github_developers,
-    "python_developers_pk": _python_developers,
     "tertiary_enrolment": lambda ctx: _wdi_latest(ctx, "tertiary_enrolment", "tertiary"),
-    "researchers_pm": lambda ctx: _wdi_latest(ctx, "researchers_pm", "researchers"),
     "articles_pm": _articles_pm,
     "rd_expenditure": lambda ctx: _wdi_latest(ctx, "rd_expenditure", "rd"),
     # open-model localisation (the language indicators come from languages.py)
-    "open_weight_models": _open_weight_models,
+    "ai_model_developers": _model_developers,
 }
 ALTERNATIVE_INDICATORS = {"ai_diffusion_tier": _ai_diffusion_tier}
 
@@ -691,9 +747,12 @@ def _framework(export_control: str) -> pd.DataFrame:
     for line, code in zip(fw.loc[fw["code"].duplicated(), "_line"], fw.loc[fw["code"].duplicated(), "code"]):
         problems.append(f"{FRAMEWORK.name}, line {line}: indicator {code!r} a second time")
     for _, row in fw.iterrows():
-        if row["parent"] not in DIMENSIONS:
+        if row["parent"] not in DIMENSIONS + SUBDIMENSIONS:
             problems.append(f"{FRAMEWORK.name}, line {row['_line']}: parent {row['parent']!r}; "
-                            f"expected one of {', '.join(DIMENSIONS)}")
+                            f"expected one of {', '.join(DIMENSIONS + SUBDIMENSIONS)}")
+        if row["lever"] not in ("yes", "no"):
+            problems.append(f"{FRAMEWORK.name}, line {row['_line']}: lever {row['lever']!r} for "
+                            f"{row['code']!r}; expected yes or no")
         for c in ("source", "licence", "year", "unit", "name"):
             if not row[c]:
                 problems.append(f"{FRAMEWORK.name}, line {row['_line']}: empty {c} for {row['code']!r}")
@@ -806,7 +865,12 @@ def build(sources=SOURCES, *, export_control: str = "ear") -> dict[str, pd.DataF
             col = columns[code]
             for c, v in col.values.items():
                 values.at[c, code] = v
-                prov_rows.append((c, code, str(col.years[c]), col.source, col.notes[c]))
+                note = col.notes[c]
+                y = col.years[c]
+                if (c, "population", y) in ctx.supplied and "SP.POP.TOTL" in note:
+                    note = note.replace(f"WDI SP.POP.TOTL {y}", f"population {y} "
+                                        f"({_supplement_note(ctx, c, 'SP.POP.TOTL', y)})")
+                prov_rows.append((c, code, str(y), col.sources.get(c, col.source), note))
         else:
             values[code] = lang_values[code].astype(float)
     lp = lang_prov.copy()
@@ -881,8 +945,14 @@ def build(sources=SOURCES, *, export_control: str = "ear") -> dict[str, pd.DataF
         ("territories_not_scored", " ".join(sorted(world.outside))),
         ("build", "python -m readiness.indicators.build"),
     ], columns=["key", "value"])
+    hosted = _hosted_compute(ctx)
+    reader.raise_if_any()
+    origin_coverage, language_support = _origin_tables(languages, Path(sources), ctx.countries)
     return {
         "countries.csv": countries,
+        "hosted_compute.csv": hosted,
+        "language_support.csv": language_support,
+        "origin_coverage.csv": origin_coverage,
         "data.csv": data,
         "indicators.csv": ind,
         "metadata.csv": metadata,
@@ -890,6 +960,61 @@ def build(sources=SOURCES, *, export_control: str = "ear") -> dict[str, pd.DataF
         "sources.csv": sources_out,
         "structure.csv": structure[STRUCTURE_COLUMNS],
     }
+
+
+EPOCH_NAMES = {"Korea (Republic of)": "KOR", "Philippines (the)": "PHL", "Russia": "RUS"}
+
+
+def _hosted_compute(ctx) -> pd.DataFrame:
+    """GPU clusters by host economy: owner, owner's country where known, status, H100e."""
+    import pycountry
+
+    r = ctx.reader
+    rel = "epoch_ai/gpu_clusters_gpu_clusters.csv"
+    t = r.table(rel)
+    h100e = r.numbers(t, "H100 equivalents", rel, blank_ok=True)
+    owners = r.table("epoch_ai/owner_countries.csv")
+    r.codes(owners, "owner_country", "epoch_ai/owner_countries.csv", ctx.world)
+    owner_country = dict(zip(owners["owner"], owners["owner_country"]))
+    rows = []
+    for i, row in t.iterrows():
+        names = [n.strip() for n in row["Country"].split(",") if n.strip()]
+        if len(names) != 1:
+            continue  # multi-country or unlocated plans (e.g. a company-wide target): no host
+        name = names[0]
+        code = EPOCH_NAMES.get(name)
+        if code is None:
+            try:
+                code = pycountry.countries.lookup(name).alpha_3
+            except LookupError:
+                r.problems.append(f"{rel}, line {row['_line']}: country {name!r} is no ISO 3166 name; "
+                                  f"add it to build.EPOCH_NAMES")
+                continue
+        if code not in ctx.world.economies.index:
+            continue
+        oc = owner_country.get(row["Owner"], "")
+        rows.append({
+            "country": code, "cluster": row["Name"], "owner": row["Owner"], "owner_country": oc,
+            "ownership": ("" if not oc else "domestic" if oc == code else "foreign"),
+            "sector": row["Sector"], "status": row["Status"], "certainty": row["Certainty"],
+            "h100e": _fmt(h100e.at[i]), "first_operational": row["First Operational Date"],
+            "scored": "yes" if (row["Status"] == "Existing"
+                                and row["Include in Standard Analysis"] == "True") else "no",
+        })
+    out = pd.DataFrame(rows, columns=["country", "cluster", "owner", "owner_country", "ownership", "sector",
+                                      "status", "certainty", "h100e", "first_operational", "scored"])
+    return out.sort_values(["country", "status", "cluster"], kind="stable").reset_index(drop=True)
+
+
+def _origin_tables(languages, sources: Path, countries: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    origins, langs = languages.origin_tables(sources, countries)
+    origins = origins.copy()
+    for c in origins.columns[1:-1]:
+        origins[c] = [_fmt(v) for v in origins[c]]
+    langs = langs.copy()
+    langs["share"] = [_fmt(v) for v in langs["share"]]
+    return origins, langs
+
 
 
 def _check_language_rows(framework: pd.DataFrame, indicators: list[dict]) -> list[str]:

@@ -119,6 +119,10 @@ __all__ = [
     "Crosswalk",
     "load_crosswalk",
     "coverage_share",
+    "union_share",
+    "origin_tables",
+    "ORIGINS",
+    "origin_group",
     "speaker_weighted_models",
     "crosswalk_table",
     "language_indicators",
@@ -137,21 +141,64 @@ _HF = "hf_language_model_stats/by_language_stats.csv"
 _GOLDFISH = "hf_language_model_stats/goldfish_data_info.tsv"
 _MLS = "model_language_support/"
 
-# (file, code column, model name or None when a `model` column names it).
-# "Officially supported" lists of open-weight LLMs, per the
-# model_language_support README: the vendor names the languages the released
-# model supports. Open-weight = weights downloadable by anyone, whatever the
-# licence: unrestricted, restricted use (Llama community licences) or
-# non-commercial (Aya 23, Mistral Large 2), as in Epoch AI's three
-# "Open weights" categories. Not counted: BLOOM/ROOTS and Qwen3 (languages
-# seen in training), IndicTrans2 (a translation model).
+# (file, code column, family name or None when a `model` column names it).
+# Every open-weight LLM family whose language list is published in
+# model_language_support, whether the list says "officially supported" (Llama,
+# Aya, SEA-LION, Mistral, Falcon, Granite, Jais, InkubaLM, Sarvam) or "seen in
+# training" (Qwen3's 119 languages and dialects, BLOOM/ROOTS): both tiers say
+# the developer released the model for those languages. Open-weight = weights
+# downloadable by anyone, whatever the licence (unrestricted, restricted use,
+# non-commercial), as in Epoch AI's three "Open weights" categories. Not an
+# LLM: IndicTrans2, NLLB-200 (translation), Whisper (speech recognition).
 _LLM_LISTS = (
     (_MLS + "llama3.1_supported_languages.csv", "iso639_1", "Llama 3.1"),
     (_MLS + "mt5_mc4_aya101_languages.csv", "bcp47_code", "Aya-101"),
     (_MLS + "aya23_aya_expanse_23_languages.csv", "iso639_3", "Aya 23 / Aya Expanse"),
     (_MLS + "sea_lion_languages.csv", "iso639_3", "SEA-LION v1/v3"),
+    (_MLS + "qwen3_119_languages.csv", "iso639_3", "Qwen3"),
+    (_MLS + "bloom_roots_46_languages.csv", "iso639_3", "BLOOM"),
     (_MLS + "other_open_models_languages.csv", "iso639_3", None),
 )
+
+# Developer's country of origin (headquarters of the releasing organisation), by
+# family name; a family missing here stops the build.
+ORIGINS = {
+    "Llama 3.1": "United States",          # Meta
+    "Llama 4 (Meta)": "United States",
+    "Granite 3.3 (IBM)": "United States",
+    "Aya-101": "Canada",                   # Cohere For AI (Cohere Labs), Toronto
+    "Aya 23 / Aya Expanse": "Canada",
+    "SEA-LION v1/v3": "Singapore",         # AI Singapore
+    "Qwen3": "China",                      # Alibaba Cloud (Qwen team)
+    "BLOOM": "France",                     # BigScience, trained on France's Jean Zay (GENCI/IDRIS)
+    "Mixtral 8x7B / 8x22B (Mistral AI)": "France",
+    "Mistral Large 2 (2407)": "France",
+    "Mistral Small 3 (24B-Instruct-2501)": "France",
+    "Ministral 8B (2410)": "France",
+    "Falcon-H1 (TII)": "United Arab Emirates",
+    "Jais family (Inception/G42)": "United Arab Emirates",
+    "InkubaLM-0.4B (Lelapa AI)": "South Africa",
+    "Sarvam-1 (Sarvam AI)": "India",
+}
+"""Open-weight LLM family -> developer's country of origin."""
+
+EUROPE = frozenset({"France", "Germany", "United Kingdom", "Italy", "Spain", "Netherlands",
+                    "Switzerland", "Sweden", "Finland", "Norway", "Denmark", "Poland", "Austria",
+                    "Belgium", "Ireland", "Portugal", "Czechia", "Greece"})
+ORIGIN_GROUPS = ("United States", "China", "Europe", "other")
+
+
+def origin_group(country: str) -> str:
+    """The reporting group of an origin country: United States, China, Europe or other.
+
+    >>> origin_group("France"), origin_group("Canada"), origin_group("China")
+    ('Europe', 'other', 'China')
+    """
+    if country in ("United States", "China"):
+        return country
+    return "Europe" if country in EUROPE else "other"
+
+
 _MT_LIST = (_MLS + "nllb200_flores200_languages.csv", "iso639_3", "NLLB-200")
 _ASR_LIST = (_MLS + "whisper_languages_openai-whisper-20250625.csv", "iso639_1_or_code", "Whisper")
 
@@ -187,55 +234,53 @@ _SRC_TEXT = "cldr49_goldfish"
 
 _CLDR_LICENCE = "Unicode License v3 (CLDR population shares)"
 
+_LIC_LLM = _CLDR_LICENCE + "; model language lists are facts from vendor model cards and blogs"
+_LIC_MT = _CLDR_LICENCE + "; FLORES-200 language table CC BY-SA 4.0"
+_LIC_ASR = _CLDR_LICENCE + "; Whisper language list MIT"
+_LIC_HF = _CLDR_LICENCE + "; aggregate counts, no licence file, cited (Arnett & Chang 2025)"
+_LIC_TEXT = _CLDR_LICENCE + "; Goldfish data table, no licence file, cited (Chang et al. 2024)"
+_SRC_ORIGINS = "cldr49_open_llm_origins"
+
 INDICATORS = [
     {
-        "code": "llm_language_coverage",
-        "name": "Population speaking a language officially supported by an open-weight LLM",
+        "code": "open_llm_population",
+        "name": "Population speaking at least one language of an open-weight LLM",
         "parent": "localisation",
         "direction": 1,
         "weight": 1.0,
         "unit": "% of population",
         "transform": "none",
         "source": _SRC_LLM,
-        "licence": _CLDR_LICENCE + "; model language lists are facts from vendor model cards",
+        "licence": _LIC_LLM,
         "year": 2025,
         "description": (
-            "Largest CLDR population share of a language in the union of the officially "
-            "supported language lists of open-weight LLMs (Llama 3.1, Llama 4, Aya-101, "
-            "Aya 23/Expanse, SEA-LION, Mistral/Mixtral/Ministral, Falcon-H1, Granite 3.3, "
-            "Jais, InkubaLM, Sarvam-1); a lower bound on the covered share."
+            "Estimated share of the population that speaks at least one language covered by "
+            "an open-weight LLM family with a published language list (Llama 3.1, Llama 4, "
+            "Aya-101, Aya 23/Expanse, SEA-LION, Qwen3, BLOOM, Mistral/Mixtral/Ministral, "
+            "Falcon-H1, Granite 3.3, Jais, InkubaLM, Sarvam-1): 100 x (1 - prod(1 - s_i/100)) "
+            "over the CLDR shares s_i of the covered languages (speakers of different languages "
+            "treated as independent), which lies between the largest share (lower bound) and "
+            "the capped sum (upper bound); both bounds are in provenance. Replaces the four "
+            "max-rule coverage indicators of 2026.11 (LLM, MT, ASR, open text), which carried "
+            "the same information."
         ),
     },
     {
-        "code": "mt_language_coverage",
-        "name": "Population speaking a language covered by open machine translation (NLLB-200)",
+        "code": "model_origin_diversity",
+        "name": "Population whose languages open-weight LLMs from two or more origin countries serve",
         "parent": "localisation",
         "direction": 1,
         "weight": 1.0,
         "unit": "% of population",
         "transform": "none",
-        "source": _SRC_MT,
-        "licence": _CLDR_LICENCE + "; FLORES-200 language table CC BY-SA 4.0",
-        "year": 2022,
-        "description": (
-            "Largest CLDR population share of a language translated by NLLB-200 "
-            "(FLORES-200 language list); a lower bound on the covered share."
-        ),
-    },
-    {
-        "code": "asr_language_coverage",
-        "name": "Population speaking a language covered by open speech recognition (Whisper)",
-        "parent": "localisation",
-        "direction": 1,
-        "weight": 1.0,
-        "unit": "% of population",
-        "transform": "none",
-        "source": _SRC_ASR,
-        "licence": _CLDR_LICENCE + "; Whisper language list MIT",
+        "source": _SRC_ORIGINS,
+        "licence": _LIC_LLM,
         "year": 2025,
         "description": (
-            "Largest CLDR population share of a language in Whisper's language list "
-            "(openai-whisper 20250625); a lower bound on the covered share."
+            "As open_llm_population, counting only languages covered by open-weight LLM "
+            "families from at least two different developer countries (languages.ORIGINS): "
+            "the share of people who do not depend on one foreign supplier of models for their "
+            "language."
         ),
     },
     {
@@ -247,28 +292,12 @@ INDICATORS = [
         "unit": "models (speaker-weighted geometric mean of 1 + count, minus 1)",
         "transform": "log1p",
         "source": _SRC_HF,
-        "licence": _CLDR_LICENCE + "; aggregate counts, no licence file, cited (Arnett & Chang 2025)",
+        "licence": _LIC_HF,
         "year": 2025,
         "description": (
             "expm1 of the CLDR-share-weighted mean of log1p(Hugging Face models tagged "
             "with the language) over the country's CLDR languages; a language absent "
             "from the survey has 0 models. log1p recovers the weighted mean of logs."
-        ),
-    },
-    {
-        "code": "open_text_100mb_coverage",
-        "name": "Population speaking a language with at least 100 MB of open text",
-        "parent": "localisation",
-        "direction": 1,
-        "weight": 1.0,
-        "unit": "% of population",
-        "transform": "none",
-        "source": _SRC_TEXT,
-        "licence": _CLDR_LICENCE + "; Goldfish data table, no licence file, cited (Chang et al. 2024)",
-        "year": 2024,
-        "description": (
-            "Largest CLDR population share of a language (any script) whose Goldfish "
-            "corpus reaches the 100 MB or 1000 MB tier; a lower bound on the covered share."
         ),
     },
 ]
@@ -287,17 +316,28 @@ SOURCES = [
         "Inception/G42, Lelapa AI, Sarvam AI",
         "url": "https://cldr.unicode.org/ ; model cards listed in "
         "indicators/sources/model_language_support/README.md",
-        "licence": INDICATORS[0]["licence"],
+        "licence": _LIC_LLM,
         "year": 2025,
         "citation": _CLDR_CITATION + "; model language lists as cited in "
         "indicators/sources/model_language_support/README.md",
+    },
+    {
+        "source": _SRC_ORIGINS,
+        "name": "CLDR population shares x open-weight LLM languages x developer country",
+        "publisher": "Unicode CLDR; model developers as for cldr49_open_llm_languages",
+        "url": "https://cldr.unicode.org/ ; indicators/languages.py ORIGINS",
+        "licence": _LIC_LLM,
+        "year": 2025,
+        "citation": _CLDR_CITATION + "; model language lists as cited in "
+        "indicators/sources/model_language_support/README.md; developer countries: "
+        "headquarters of the releasing organisation (languages.ORIGINS)",
     },
     {
         "source": _SRC_MT,
         "name": "CLDR population shares x NLLB-200 languages (FLORES-200)",
         "publisher": "Unicode CLDR; Meta AI (NLLB Team)",
         "url": "https://github.com/facebookresearch/flores/blob/main/flores200/README.md",
-        "licence": INDICATORS[1]["licence"],
+        "licence": _LIC_MT,
         "year": 2022,
         "citation": _CLDR_CITATION + "; NLLB Team (2022), No Language Left Behind, FLORES-200 "
         "language table (commit a6c830c6)",
@@ -307,7 +347,7 @@ SOURCES = [
         "name": "CLDR population shares x Whisper languages",
         "publisher": "Unicode CLDR; OpenAI",
         "url": "https://pypi.org/project/openai-whisper/20250625/",
-        "licence": INDICATORS[2]["licence"],
+        "licence": _LIC_ASR,
         "year": 2025,
         "citation": _CLDR_CITATION + "; openai-whisper 20250625, whisper/tokenizer.py LANGUAGES",
     },
@@ -316,7 +356,7 @@ SOURCES = [
         "name": "CLDR population shares x Hugging Face models per language",
         "publisher": "Unicode CLDR; Arnett & Chang",
         "url": "https://huggingface.co/blog/catherinearnett/hf-model-survey",
-        "licence": INDICATORS[3]["licence"],
+        "licence": _LIC_HF,
         "year": 2025,
         "citation": _CLDR_CITATION + "; Arnett, C. and Chang, T. A. (2025), An Analysis of "
         "Multilingual Models on Hugging Face, Hugging Face Blog (data: GitHub "
@@ -327,7 +367,7 @@ SOURCES = [
         "name": "CLDR population shares x Goldfish text data per language",
         "publisher": "Unicode CLDR; Chang et al.",
         "url": "https://github.com/tylerachang/goldfish",
-        "licence": INDICATORS[4]["licence"],
+        "licence": _LIC_TEXT,
         "year": 2024,
         "citation": _CLDR_CITATION + "; Chang, T. A. et al. (2024), Goldfish: Monolingual "
         "Language Models for 350 Languages (goldfish_data_info.tsv)",
@@ -519,6 +559,41 @@ def _max_covered(shares: Mapping[str, float], keys: frozenset[str] | set[str]) -
         if key in keys and (arg is None or shares[key] > best):
             best, arg = shares[key], key
     return min(best, 100.0), arg
+
+
+def union_share(shares: Mapping[str, float], keys) -> tuple[float, float, float]:
+    """Share speaking at least one covered language: (estimate, lower bound, upper bound).
+
+    Parameters
+    ----------
+    shares : mapping of str to float
+        Match key -> percent of the population speaking it (CLDR shares overlap).
+    keys : collection of str
+        The covered match keys.
+
+    Returns
+    -------
+    tuple of float
+        ``estimate = 100 (1 - prod(1 - s_i / 100))`` over the covered shares (speakers of
+        different languages treated as independent), ``low = max s_i`` (at least the
+        largest group speaks a covered language) and ``high = min(100, sum s_i)`` (no more
+        than all of them together, if nobody spoke two). The estimate always lies in
+        ``[low, high]``; all three are 0 when no language is covered.
+
+    Examples
+    --------
+    >>> union_share({"de": 60.0, "fr": 20.0, "it": 10.0}, {"de", "fr"})
+    (68.0, 60.0, 80.0)
+    >>> union_share({"sw": 66.0}, set())
+    (0.0, 0.0, 0.0)
+    """
+    covered = np.array([shares[k] for k in sorted(shares) if k in keys], dtype=float)
+    if covered.size == 0:
+        return 0.0, 0.0, 0.0
+    low = float(covered.max())
+    high = float(min(100.0, covered.sum()))
+    estimate = float(100.0 * (1.0 - np.prod(1.0 - covered / 100.0)))
+    return min(max(estimate, low), high), low, high
 
 
 def _weighted_models(shares: Mapping[str, float], n_models: Mapping[str, float]) -> float:
@@ -831,16 +906,12 @@ def language_indicators(sources_dir: Path, countries: list[str]) -> tuple[pd.Dat
 
     cw = load_crosswalk(sources_dir)
     cldr = _cldr(sources_dir, cw)
-    llm: set[str] = set()
-    for relpath, column, model in _LLM_LISTS:
-        for keys in _model_list(sources_dir, cw, relpath, column, model).values():
-            llm |= keys
-    mt = set().union(*_model_list(sources_dir, cw, *_MT_LIST).values())
-    asr = set().union(*_model_list(sources_dir, cw, *_ASR_LIST).values())
+    families = _families(sources_dir, cw)
+    llm = set().union(*families.values())
+    served = _served_by(families)
+    diverse = {k for k, origins in served.items() if len(origins) >= 2}
     hf = _hf_counts(sources_dir, cw)
-    text = _text_keys(sources_dir, cw)
-    merged = [t for ts in territories.values() if len(ts) > 1 for t in ts]
-    populations = _populations(sources_dir, merged) if merged else {}
+    shares_by = _country_shares(sources_dir, cldr, territories)
 
     codes = [ind["code"] for ind in INDICATORS]
     meta = {ind["code"]: ind for ind in INDICATORS}
@@ -849,30 +920,17 @@ def language_indicators(sources_dir: Path, countries: list[str]) -> tuple[pd.Dat
     )
     prov: list[dict] = []
     for country in sorted(countries):
-        terrs = territories[country]
-        if any(t not in cldr for t in terrs) or any(t not in populations for t in terrs if len(terrs) > 1):
+        if country not in shares_by:
             continue
-        if len(terrs) > 1:
-            shares = _merge([cldr[t] for t in terrs], [populations[t] for t in terrs])
-            prefix = f"{country} = CLDR {'+'.join(terrs)}, shares population-weighted (CLDR 40 populations); "
-        else:
-            shares = cldr[terrs[0]]
-            prefix = f"{country} = CLDR {terrs[0]}; " if country in _WB_TERRITORIES else ""
-        if sum(shares.values()) < SPARSE_SHARE_TOTAL:
-            continue
-        for code, keys in (
-            ("llm_language_coverage", llm),
-            ("mt_language_coverage", mt),
-            ("asr_language_coverage", asr),
-            ("open_text_100mb_coverage", text),
-        ):
-            value, arg = _max_covered(shares, keys)
-            values.loc[country, code] = round(value, 4)
-            note = (
-                f"largest covered language: {arg} ({shares[arg]:g}%)"
-                if arg
-                else "no CLDR-listed language covered"
-            )
+        shares, prefix = shares_by[country]
+        for code, keys in (("open_llm_population", llm), ("model_origin_diversity", diverse)):
+            est, low, high = union_share(shares, keys)
+            values.loc[country, code] = round(est, 4)
+            top = sorted((k for k in shares if k in keys), key=lambda k: (-shares[k], k))[:3]
+            note = (f"independence estimate {est:.4g}% (bounds {low:.4g}-{high:.4g}%) over "
+                    f"{sum(1 for k in shares if k in keys)} covered CLDR languages; largest: "
+                    + ", ".join(f"{k} {shares[k]:g}%" for k in top)
+                    if top else "no CLDR-listed language covered")
             prov.append({"country": country, "indicator": code, "note": prefix + note})
         values.loc[country, "hf_models_speaker_weighted"] = round(_weighted_models(shares, hf), 4)
         prov.append(
@@ -889,3 +947,98 @@ def language_indicators(sources_dir: Path, countries: list[str]) -> tuple[pd.Dat
     provenance = provenance[["country", "indicator", "year", "source", "note"]]
     provenance = provenance.sort_values(["country", "indicator"], kind="stable").reset_index(drop=True)
     return values, provenance
+
+
+def _families(sources_dir: Path, cw: Crosswalk) -> dict[str, set[str]]:
+    """Open-weight LLM family -> covered match keys; every family must have an origin."""
+    families: dict[str, set[str]] = {}
+    for relpath, column, model in _LLM_LISTS:
+        for name, keys in _model_list(sources_dir, cw, relpath, column, model).items():
+            families.setdefault(name, set()).update(keys)
+    missing = sorted(set(families) - set(ORIGINS))
+    if missing:
+        raise SourceError(f"languages.py ORIGINS: no developer country for {', '.join(missing)}")
+    return families
+
+
+def _served_by(families: dict[str, set[str]]) -> dict[str, set[str]]:
+    """Match key -> developer countries of the families that cover it."""
+    out: dict[str, set[str]] = {}
+    for name, keys in families.items():
+        for k in keys:
+            out.setdefault(k, set()).add(ORIGINS[name])
+    return out
+
+
+def _country_shares(sources_dir: Path, cldr, territories) -> dict[str, tuple[dict[str, float], str]]:
+    """Economy -> (key -> CLDR share, provenance prefix); sparse or absent economies left out."""
+    merged = [t for ts in territories.values() if len(ts) > 1 for t in ts]
+    populations = _populations(sources_dir, merged) if merged else {}
+    out = {}
+    for country in sorted(territories):
+        terrs = territories[country]
+        if any(t not in cldr for t in terrs) or any(t not in populations for t in terrs if len(terrs) > 1):
+            continue
+        if len(terrs) > 1:
+            shares = _merge([cldr[t] for t in terrs], [populations[t] for t in terrs])
+            prefix = f"{country} = CLDR {'+'.join(terrs)}, shares population-weighted (CLDR 40 populations); "
+        else:
+            shares = cldr[terrs[0]]
+            prefix = f"{country} = CLDR {terrs[0]}; " if country in _WB_TERRITORIES else ""
+        if sum(shares.values()) < SPARSE_SHARE_TOTAL:
+            continue
+        out[country] = (shares, prefix)
+    return out
+
+
+def origin_tables(sources_dir: Path, countries: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Coverage of each economy's population by open-weight LLMs, by developer origin.
+
+    Parameters
+    ----------
+    sources_dir : pathlib.Path
+        The sources folder.
+    countries : list of str
+        Economy codes, as for :func:`language_indicators`.
+
+    Returns
+    -------
+    origins : pandas.DataFrame
+        One row per economy: ``country``, then for each of ``United States``, ``China``,
+        ``Europe``, ``other`` and ``at_least_two_origins`` the estimated percent of the
+        population speaking a language that models of that origin group cover (the
+        estimator of :func:`union_share`), and ``single_origin_country`` (the one developer
+        country serving the economy's covered languages when there is only one, else empty).
+    languages : pandas.DataFrame
+        One row per economy and CLDR language with a share of at least 1 %: ``country``,
+        ``language`` (match key), ``name``, ``share`` (percent), ``families`` and
+        ``origins`` (developer countries, ``;``-separated; empty = no open-weight LLM).
+    """
+    sources_dir = Path(sources_dir)
+    territories = {c: _territories(c) for c in countries}
+    cw = load_crosswalk(sources_dir)
+    cldr = _cldr(sources_dir, cw)
+    families = _families(sources_dir, cw)
+    served = _served_by(families)
+    by_group = {g: {k for k, o in served.items() if any(origin_group(x) == g for x in o)} for g in ORIGIN_GROUPS}
+    by_group["at_least_two_origins"] = {k for k, o in served.items() if len(o) >= 2}
+    rows, lang_rows = [], []
+    for country, (shares, _) in _country_shares(sources_dir, cldr, territories).items():
+        row = {"country": country}
+        for g, keys in by_group.items():
+            row[g] = round(union_share(shares, keys)[0], 4)
+        origins = set().union(*(served.get(k, set()) for k in shares)) if shares else set()
+        row["single_origin_country"] = next(iter(origins)) if len(origins) == 1 else ""
+        rows.append(row)
+        for k in sorted(shares, key=lambda k: (-shares[k], k)):
+            if shares[k] < 1.0:
+                continue
+            fams = sorted(f for f, keys in families.items() if k in keys)
+            lang_rows.append({
+                "country": country, "language": k, "name": _describe(k)[1] or k,
+                "share": round(shares[k], 4), "families": "; ".join(fams),
+                "origins": "; ".join(sorted({ORIGINS[f] for f in fams})),
+            })
+    origins = pd.DataFrame(rows, columns=["country", *by_group, "single_origin_country"])
+    languages = pd.DataFrame(lang_rows, columns=["country", "language", "name", "share", "families", "origins"])
+    return origins, languages
