@@ -11,8 +11,8 @@ import pytest
 import readiness
 from readiness import MethodError, SpecError
 from readiness.analysis.uncertainty import (
-    DEFAULT_VARY, MIN_SOBOL_N, Space, UncertaintyResult, _histogram, _quantiles, check_seed, draw, evaluate, grid,
-    load_cached, rank_interval, save_cache, uncertainty,
+    DEFAULT_VARY, MIN_SOBOL_N, Space, UncertaintyResult, check_seed, draw, evaluate, grid, load_cached,
+    rank_interval, save_cache, uncertainty,
 )
 
 
@@ -235,15 +235,6 @@ def test_summary_statistics_match_numpy(asem):
     assert np.allclose(c["p_bottom_quartile"], (ranks > 51 - 51 / 4).mean(axis=0))
     assert (c["q05"] <= c["median_rank"]).all() and (c["median_rank"] <= c["q95"]).all()
     assert ua.n_shifted > 0 and ua.n_skipped == 0 and c["interval_width"].max() > 0
-
-
-def test_histogram_quantiles_equal_nanquantile():
-    rng = np.random.default_rng(0)
-    ranks = rng.integers(1, 8, size=(37, 5, 3)).astype(np.float32)
-    ranks[rng.random(ranks.shape) < 0.2] = np.nan
-    counts = _histogram(ranks, np.ones(37, dtype=bool), 7)
-    got = _quantiles(counts, (0.05, 0.5, 0.95)).reshape(3, 5, 3)
-    assert np.allclose(got, np.nanquantile(ranks.astype(float), (0.05, 0.5, 0.95), axis=0))
 
 
 def test_to_dict_is_json_ready(asem):

@@ -4,8 +4,8 @@ OECD/JRC Handbook (2008), section 7; COINr's ``get_sensitivity(SA_type = "SA")``
 (Sobol indices of the mean absolute rank shift) and ``remove_elements()`` (the rank
 change when one element is removed).
 
-:func:`analyze` takes a Sobol :class:`~readiness.uncertainty.Design` and its
-:class:`~readiness.uncertainty.Evaluation` and returns first-order and total-order
+:func:`analyze` takes a Sobol :class:`~readiness.analysis.design.Design` and its
+:class:`~readiness.analysis.evaluation.Evaluation` and returns first-order and total-order
 Sobol indices with bootstrap confidence intervals, for two outputs: the mean
 absolute rank shift across countries and each country's own rank. The estimators
 are SALib's (Saltelli et al. 2010 for S1, Jansen for ST, after the same
@@ -22,11 +22,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .._validation import MethodError, SpecError
-from .uncertainty import (
-    DEFAULT_VARY, Design, Evaluation, Space, UncertaintyResult, _json_ready, _records, check_seed, default_seed, draw,
-    evaluate, grid,
-)
+from ..errors import MethodError, SpecError
+from ..serialise import json_ready
+from .design import Design, draw, grid
+from .engine import check_memory, evaluate
+from .evaluation import Evaluation, default_seed
+from .results import UncertaintyResult
+from .space import DEFAULT_VARY, Space, check_seed
 
 __all__ = ["sobol_indices", "analyze", "sensitivity", "remove_one", "SensitivityResult", "RemovalResult"]
 
@@ -83,7 +85,7 @@ def sobol_indices(Y, d: int, *, num_resamples: int = 100, conf_level: float = 0.
     >>> np.round(S["S1"], 1).tolist(), np.round(S["ST"], 1).tolist()
     ([0.8, 0.2], [0.8, 0.2])
     """
-    from scipy.stats import norm
+    from statistics import NormalDist
 
     if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 1:
         raise SpecError(f"d (the number of inputs) must be a whole number >= 1; got {d!r}")
@@ -126,19 +128,21 @@ def sobol_indices(Y, d: int, *, num_resamples: int = 100, conf_level: float = 0.
     safe_b = np.where(ok_b, var_b, 1.0)[:, None, :]
     s1_b = np.where(ok_b[:, None, :], f1.reshape(num_resamples, d, k) / safe_b, 0.0)
     st_b = np.where(ok_b[:, None, :], ft.reshape(num_resamples, d, k) / safe_b, 0.0)
-    z = norm.ppf(0.5 + conf_level / 2)
+    z = NormalDist().inv_cdf(0.5 + conf_level / 2)  # scipy.stats.norm.ppf within 1e-15, without scipy
     S1_conf = np.where(ok, z * s1_b.std(axis=0, ddof=1), 0.0)
     ST_conf = np.where(ok, z * st_b.std(axis=0, ddof=1), 0.0)
     out = {"S1": S1, "S1_conf": S1_conf, "ST": ST, "ST_conf": ST_conf}
     return {key: v[:, 0] for key, v in out.items()} if one else out
 
 
-def _frame(S, inputs):
-    df = pd.DataFrame({
+def _frame(S, index):
+    """The Sobol table of estimates ``S`` (arrays by key) over ``index`` (input names or an Index)."""
+    if not isinstance(index, pd.Index):
+        index = pd.Index(list(index), name="input")
+    return pd.DataFrame({
         "S1": S["S1"], "S1_low": S["S1"] - S["S1_conf"], "S1_high": S["S1"] + S["S1_conf"],
         "ST": S["ST"], "ST_low": S["ST"] - S["ST_conf"], "ST_high": S["ST"] + S["ST_conf"],
-    }, index=pd.Index(list(inputs), name="input"))
-    return df
+    }, index=index)
 
 
 @dataclass(frozen=True, eq=False)
@@ -187,9 +191,9 @@ class SensitivityResult:
             "sobol_output": "mean absolute rank shift of the index",
             "conf_level": self.conf_level, "num_resamples": self.num_resamples,
             "blocks_used": self.n_used, "blocks_dropped": self.n_dropped,
-            "sobol": _records(self.sobol), "sobol_by_country": _records(self.by_country),
+            "sobol": self.sobol.reset_index(), "sobol_by_country": self.by_country.reset_index(),
         })
-        return _json_ready(out)
+        return json_ready(out)
 
     def to_frames(self) -> dict:
         """Sheet name -> DataFrame, for a workbook: Countries, Sobol, Sobol by country, then the rest."""
@@ -251,12 +255,8 @@ def analyze(design: Design, outputs: Evaluation, *, num_resamples: int = 100, co
     Y = np.column_stack([outputs.rank_shift()[rows], outputs.index_ranks[rows].astype(float)])
     S = sobol_indices(Y, d, num_resamples=num_resamples, conf_level=conf_level, seed=seed)
     sobol = _frame({k: v[:, 0] for k, v in S.items()}, design.inputs)
-    per = []
-    for c, country in enumerate(outputs.countries):
-        df = _frame({k: v[:, c + 1] for k, v in S.items()}, design.inputs).reset_index()
-        df.insert(0, "country", country)
-        per.append(df)
-    by_country = pd.concat(per, ignore_index=True).set_index(["country", "input"])
+    index = pd.MultiIndex.from_product([list(outputs.countries), list(design.inputs)], names=["country", "input"])
+    by_country = _frame({k: v[:, 1:].T.ravel() for k, v in S.items()}, index)
     return SensitivityResult(sobol=sobol, by_country=by_country, inputs=design.inputs, n=design.n, n_used=n_used,
                              n_dropped=design.n - n_used, conf_level=conf_level, num_resamples=num_resamples,
                              seed=seed if isinstance(seed, (int, np.integer)) else None)
@@ -264,7 +264,7 @@ def analyze(design: Design, outputs: Evaluation, *, num_resamples: int = 100, co
 
 def sensitivity(dataset, spec=None, space: Space | None = None, *, n: int = 256, seed=None,
                 num_resamples: int = 100, conf_level: float = 0.95, chunk: int | None = None, workers: int = 1,
-                progress=None) -> SensitivityResult:
+                scheduler: str | None = None, progress=None) -> SensitivityResult:
     """Draw a Sobol design, evaluate it, and return Sobol indices and rank intervals.
 
     Parameters
@@ -283,21 +283,29 @@ def sensitivity(dataset, spec=None, space: Space | None = None, *, n: int = 256,
         passed down to both.
     num_resamples, conf_level
         As in :func:`analyze`.
-    chunk, workers, progress
-        As in :func:`readiness.uncertainty.evaluate`.
+    chunk, workers, scheduler, progress
+        As in :func:`readiness.analysis.engine.evaluate`.
 
     Returns
     -------
     SensitivityResult
         With ``uncertainty`` set: the rank intervals from the same replicates.
+
+    Raises
+    ------
+    SpecError
+        A bad space, n or seed; an analysis that would not fit in memory (said before
+        anything is allocated, with the largest n that fits).
     """
     space = Space.from_names(DEFAULT_VARY) if space is None else space
+    if isinstance(n, int) and not isinstance(n, bool) and isinstance(space, Space):
+        check_memory(dataset, space, n, "sobol")
     # an integer seed seeds the design and the bootstrap as SALib's sample and analyze
     # would; a Generator (or None) is one stream passed down to both
     seed = default_seed(dataset, spec, seed)
     rng = seed if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) else check_seed(seed)
     design = draw(space, n, seed=rng, method="sobol", dataset=dataset)
-    ev = evaluate(dataset, spec, design, chunk=chunk, workers=workers, progress=progress)
+    ev = evaluate(dataset, spec, design, chunk=chunk, workers=workers, scheduler=scheduler, progress=progress)
     result = analyze(design, ev, num_resamples=num_resamples, conf_level=conf_level, seed=rng)
     return dataclasses.replace(result, seed=design.seed, uncertainty=UncertaintyResult.from_evaluation(ev))
 
@@ -332,10 +340,10 @@ class RemovalResult:
                 "Rank change": self.rank_change.reset_index()}
 
     def to_dict(self) -> dict:
-        return _json_ready({
+        return json_ready({
             "analysis": "remove_one", "level": self.level,
             "mean_abs_change": [{"removed": k, "mean_abs_rank_change": v} for k, v in self.mean_abs_change.items()],
-            "rank_change": _records(self.rank_change),
+            "rank_change": self.rank_change.reset_index(),
         })
 
 

@@ -1,0 +1,446 @@
+"""The vectorised engine: every replicate's ranks in one pass over a replicate axis.
+
+SALib's second verb (*evaluate*), for our model, without a loop over ``build()``:
+the stages upstream of what varies are computed once per distinct choice (one build
+per imputation x treatment variant, one normalisation per method on top), stacked,
+and indexed by replicate; weights become a replicates x nodes array; aggregation runs
+over a (replicate, country, indicator) block with the kernels ``build()`` uses, one
+call per (level, method) for every replicate that uses that method; ranks are taken
+over the country axis. Replicates are processed in chunks that bound memory; chunks
+can run on a pool of processes or a Dask cluster (:mod:`readiness.analysis.pool`)
+with results identical bit for bit.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from ..errors import MethodError, SpecError
+from ..normalise import normalise_params
+from .design import Design, aggregation_levels, decode_weights, framework_plan
+from .evaluation import Evaluation, nominal_spec, treatment_spec
+from .memory import check_fits
+
+__all__ = ["evaluate", "evaluate_rows", "memory_needed", "check_memory"]
+
+#: Bytes of replicate x country x node scores one chunk may hold.
+CHUNK_BYTES = 48e6
+
+
+def _slice(positions):
+    """A slice when positions are a contiguous ascending run (a view instead of a copy), else the array."""
+    if len(positions) and np.array_equal(positions, np.arange(positions[0], positions[0] + len(positions))):
+        return slice(int(positions[0]), int(positions[0]) + len(positions))
+    return positions
+
+
+def _needs_positive(method, p):
+    """Whether ``method`` needs scores > 0 (the rule of :func:`readiness.aggregate.aggregate_level`)."""
+    from .. import aggregate
+
+    check = getattr(aggregate, "needs_positive", None)
+    if check is not None:
+        return check(method, p=p)
+    return method in aggregate.NEEDS_POSITIVE or (method == "generalised_mean" and p <= 0)
+
+
+def _aggregate_steps(scores, weights, plan, steps, level_methods, method_names, *, p, policy, coverage_min=0.0):
+    """Aggregate ``steps`` (indices into ``plan.steps``) of a (replicate, country, node) block in place.
+
+    ``level_methods`` holds each replicate's method index per step of ``plan.steps``.
+    Returns the (shifted, skipped) flags per replicate.
+    """
+    from ..aggregate import aggregate_level
+
+    r = scores.shape[0]
+    shifted = np.zeros(r, dtype=bool)
+    skipped = np.zeros(r, dtype=bool)
+    for li in steps:
+        level, parents, children, onehot = plan.steps[li]
+        xs = scores[..., _slice(children)]
+        wmat = weights[:, children][:, :, None] * onehot
+        names = [plan.nodes[c] for c in children]
+        col = level_methods[:, li]
+        methods = np.unique(col)
+        out = np.full(xs.shape[:-1] + (len(parents),), np.nan)
+        for mi in methods:
+            name = method_names[mi]
+            if len(methods) == 1:
+                rows, sub, wsub = slice(None), xs, wmat
+                idx = np.arange(r)
+            else:
+                idx = np.flatnonzero(col == mi)
+                rows, sub, wsub = idx, xs[idx], wmat[idx]
+            if _needs_positive(name, p):
+                bad = np.any(sub <= 0, axis=(1, 2))
+                if policy == "skip" and bad.any():
+                    skipped[idx[bad]] = True
+                    idx = idx[~bad]
+                    rows, sub, wsub = idx, sub[~bad], wsub[~bad]
+                else:
+                    shifted[idx[bad]] = True
+            if len(idx):
+                out[rows] = aggregate_level(sub, wsub, method=name, p=p, nonpositive="shift",
+                                            children=names, level=level, coverage_min=coverage_min)
+        scores[..., _slice(parents)] = out
+    return shifted, skipped
+
+
+def _auto_chunk(n_countries, n_nodes):
+    return max(16, int(CHUNK_BYTES // (8 * max(1, n_countries) * max(1, n_nodes))))
+
+
+class _Engine:
+    """Everything a chunk of replicates needs, computed once per (dataset, spec, design)."""
+
+    def __init__(self, dataset, spec, design, nodes):
+        from ..normalise import normalise
+        from ..pipeline import build
+        from ..weight import node_weights
+
+        self.design, self.spec = design, spec
+        space = design.space
+        plan = self.plan = framework_plan(dataset)
+        if design.framework is not None and tuple(plan.nodes) != tuple(design.framework):
+            raise SpecError("this design was drawn for another framework (its nodes differ from the dataset's); "
+                            "draw it again with dataset=")
+        nominal = self.nominal = build(dataset, spec)
+        countries = self.countries = nominal.scores.index
+        agg_pos = [i for i, lv in enumerate(plan.levels) if lv > 1]
+        index_pos = plan.nodes.index(dataset.index_code)
+        self.keep = [i for i in agg_pos if i != index_pos] + [index_pos] if nodes == "all" else [index_pos]
+        R = self.n_rows = design.n_rows
+
+        # discrete choices, per replicate
+        choices = self.choices = {}
+
+        def pick(column):
+            return np.asarray(design.alternatives[column], dtype=object)[design.choice(column)]
+
+        imp_alts = space.imputation or (spec.imputation,)
+        treat_alts = space.treatment or ("none" if spec.outliers == "none" else spec.winsor_max,)
+        norm_alts = space.normalisation or (spec.normalisation,)
+        zeros = np.zeros(R, dtype=np.int64)
+        imp_i = design.choice("imputation") if space.imputation else zeros
+        treat_i = design.choice("treatment") if space.treatment else zeros
+        norm_i = design.choice("normalisation") if space.normalisation else zeros
+        for name in ("imputation", "treatment", "normalisation"):
+            if getattr(space, name):
+                choices[name] = pick(name)
+
+        # upstream: one build per (imputation, treatment) used, one normalisation per method used
+        variant = (imp_i * len(treat_alts) + treat_i) * len(norm_alts) + norm_i
+        used, self.variant_idx = np.unique(variant, return_inverse=True)
+        stack = self.stack = np.empty((len(used), len(countries), plan.n_indicators))
+        treated = {}
+        params = normalise_params(spec)
+        seen = {}
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            for k, v in enumerate(used):
+                rest, ni = divmod(int(v), len(norm_alts))
+                ii, ti = divmod(rest, len(treat_alts))
+                if (ii, ti) not in treated:
+                    up = spec.replace(imputation=imp_alts[ii], aggregation="arithmetic", aggregation_by_level={},
+                                      **treatment_spec(treat_alts[ti]))
+                    res = build(dataset, up)
+                    if not res.scores.index.equals(countries):
+                        lost = sorted(set(countries) - set(res.scores.index))
+                        gained = sorted(set(res.scores.index) - set(countries))
+                        raise MethodError(
+                            f"imputation {imp_alts[ii]!r} scores other countries than the nominal build "
+                            f"({len(res.scores)} instead of {len(countries)}; not scored: {', '.join(lost) or '-'};"
+                            f" newly scored: {', '.join(gained) or '-'}); ranks are only comparable over one set "
+                            "of countries: set screen_on = 'observed' or remove this alternative"
+                        )
+                    treated[(ii, ti)] = res.stages["treated"].to_numpy()
+                stack[k] = normalise(treated[(ii, ti)], dataset.indicators, method=norm_alts[ni],
+                                     by_indicator=dict(spec.normalisation_by_indicator), params=params)
+        for w in caught:
+            seen.setdefault(str(w.message), w)
+        self.warnings = list(seen.values())
+
+        # weights: nominal, perturbed, dropped
+        w0 = node_weights(dataset, spec).reindex(plan.nodes).to_numpy(dtype=float)
+        weights = self.weights = np.tile(w0, (R, 1))
+        weight_cols, weight_values = (), None
+        if space.weights is not None:
+            nodes_w, pos, values = decode_weights(design, plan, w0)
+            weights[:, pos] = values
+            weight_cols, weight_values = tuple(nodes_w), values
+        if space.drop is not None:
+            choices["drop"] = pick("drop")
+            d_i = design.choice("drop")
+            alts = design.alternatives["drop"]
+            rows = np.flatnonzero(d_i > 0)
+            weights[rows, [plan.nodes.index(alts[j]) for j in d_i[rows]]] = 0.0
+            # the record of weights used includes the dropped node's zero
+            wcols = list(weight_cols) + [nd for nd in alts[1:] if nd not in weight_cols]
+            weight_cols = tuple(wcols)
+            weight_values = weights[:, [plan.nodes.index(nd) for nd in wcols]]
+        self.weight_cols, self.weight_values = weight_cols, weight_values
+
+        # aggregation method per level and replicate
+        levels = [lv for lv, *_ in plan.steps]
+        nominal_methods = [spec.aggregation_by_level.get(lv, spec.aggregation) for lv in levels]
+        names = self.method_names = list(dict.fromkeys(nominal_methods + list(space.aggregation or ())))
+        level_methods = self.level_methods = np.tile([names.index(m) for m in nominal_methods], (R, 1))
+        if space.aggregation is not None:
+            by_level = {}
+            for lv in aggregation_levels(space, levels):
+                column = f"aggregation.{lv}" if space.aggregation_per_level else "aggregation"
+                idx = design.choice(column)
+                level_methods[:, levels.index(lv)] = np.array([names.index(m) for m in design.alternatives[column]])[idx]
+                by_level[lv] = np.asarray(design.alternatives[column], dtype=object)[idx]
+            choices["aggregation"] = by_level
+        self.p = spec.generalised_mean_p
+        self._first_level()
+
+    def _first_level(self):
+        """The first level aggregates indicators only; when their weights do not vary, its
+        result depends only on (upstream variant, method): compute it once per pair."""
+        plan, weights, names = self.plan, self.weights, self.method_names
+        self.pre = None
+        if plan.steps:
+            children0 = plan.steps[0][2]
+            if np.all(children0 < plan.n_indicators) and np.all(weights[:, children0] == weights[:1, children0]):
+                key = self.variant_idx * len(names) + self.level_methods[:, 0]
+                ukeys, key_idx = np.unique(key, return_inverse=True)
+                block = np.full((len(ukeys), len(self.countries), len(plan.nodes)), np.nan)
+                block[..., : plan.n_indicators] = self.stack[ukeys // len(names)]
+                lm = np.zeros((len(ukeys), len(plan.steps)), dtype=np.int64)
+                lm[:, 0] = ukeys % len(names)
+                sh, sk = _aggregate_steps(block, np.tile(weights[0], (len(ukeys), 1)), plan, [0], lm, names,
+                                          p=self.p, policy=self.design.space.nonpositive,
+                                          coverage_min=self.spec.aggregate_coverage_min)
+                self.pre = (block[..., plan.steps[0][1]], key_idx, sh, sk)
+        self.rest = list(range(1 if self.pre is not None else 0, len(plan.steps)))
+        later = np.concatenate([plan.steps[li][2] for li in self.rest]) if self.rest else np.array([], dtype=int)
+        self.needed_ind = np.unique(later[later < plan.n_indicators])
+
+    def run(self, start, stop):
+        """Ranks (float32), shifted and skipped flags of replicates ``start:stop``."""
+        from ..rank import rank_descending
+
+        plan, sl = self.plan, slice(start, stop)
+        scores = np.full((stop - start, len(self.countries), len(plan.nodes)), np.nan)
+        if self.pre is None:
+            scores[..., : plan.n_indicators] = self.stack[self.variant_idx[sl]]
+        else:
+            values, key_idx, pre_sh, pre_sk = self.pre
+            scores[..., plan.steps[0][1]] = values[key_idx[sl]]
+            if self.needed_ind.size:
+                scores[..., self.needed_ind] = self.stack[self.variant_idx[sl]][..., self.needed_ind]
+        sh, sk = _aggregate_steps(scores, self.weights[sl], plan, self.rest, self.level_methods[sl],
+                                  self.method_names, p=self.p, policy=self.design.space.nonpositive,
+                                  coverage_min=self.spec.aggregate_coverage_min)
+        if self.pre is not None:
+            # a replicate skipped at the first level has NaN children above: it stays skipped
+            sh, sk = sh | pre_sh[key_idx[sl]], sk | pre_sk[key_idx[sl]]
+        return rank_descending(scores[..., self.keep]).astype(np.float32), sh, sk
+
+    def evaluation(self, ranks, shifted, skipped) -> Evaluation:
+        """The :class:`Evaluation` of these results."""
+        space, choices, R = self.design.space, self.choices, self.n_rows
+        ranks[skipped] = np.nan
+        table = {}
+        for name in ("imputation", "treatment", "normalisation"):
+            if name in choices:
+                table[name] = pd.Categorical(choices[name].astype(str) if name == "treatment" else choices[name])
+        for lv, m in choices.get("aggregation", {}).items():
+            table["aggregation" if not space.aggregation_per_level else f"aggregation.{lv}"] = pd.Categorical(m)
+        if "drop" in choices:
+            table["drop"] = pd.Categorical(choices["drop"])
+        for j, node in enumerate(self.weight_cols):
+            table[f"weights.{node}"] = self.weight_values[:, j]
+        table["valid"] = ~skipped
+        table["shifted"] = shifted
+        params = pd.DataFrame(table, index=pd.RangeIndex(R, name="replicate"))
+        plan, keep = self.plan, self.keep
+        nom_ranks = self.nominal.ranks[[plan.nodes[i] for i in keep]].to_numpy(dtype=float)
+        return Evaluation(
+            design=self.design, spec=self.spec, nominal=self.nominal, countries=self.countries,
+            nodes=tuple(plan.nodes[i] for i in keep), levels=tuple(int(plan.levels[i]) for i in keep), ranks=ranks,
+            nominal_ranks=nom_ranks, valid=~skipped, shifted=shifted, params=params, _choices=choices,
+            _weights=self.weight_values, _weight_cols=self.weight_cols,
+        )
+
+
+# one engine per worker process, reused by the tasks of the same evaluation
+_WORKER_ENGINE: dict = {}
+
+
+def _portable(spec):
+    """``spec`` in a form pickle can ship: its settings mapping when that rebuilds it exactly.
+
+    (A Spec holds read-only mappings, which pickle refuses.)
+    """
+    from ..spec import Spec
+
+    try:
+        mapping = spec.to_dict()
+        if Spec.from_mapping(mapping) == spec:
+            return ("spec", mapping)
+    except (TypeError, ValueError):
+        pass
+    return spec
+
+
+def _unportable(spec):
+    from ..spec import Spec
+
+    return Spec.from_mapping(spec[1]) if isinstance(spec, tuple) and spec[:1] == ("spec",) else spec
+
+
+def evaluate_rows(token, dataset, spec, design, nodes, start, stop, chunk):
+    """Evaluate replicates ``start:stop`` in chunks: the task a pool worker runs.
+
+    Returns ``(start, ranks, shifted, skipped)``. The engine is set up once per worker
+    process and evaluation (``token``), then reused by that evaluation's other tasks.
+    """
+    engine = _WORKER_ENGINE.get(token)
+    if engine is None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the caller has already shown them
+            engine = _Engine(dataset, _unportable(spec), design, nodes)
+        _WORKER_ENGINE.clear()
+        _WORKER_ENGINE[token] = engine
+    parts = [engine.run(s, min(s + chunk, stop)) for s in range(start, stop, chunk)]
+    return (start, np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]),
+            np.concatenate([p[2] for p in parts]))
+
+
+def memory_needed(n_rows, *, n_countries, n_keep, n_nodes, n_columns, sobol=False, variants=1, n_indicators=0):
+    """Bytes an analysis of ``n_rows`` replicates keeps (plus one chunk's working set).
+
+    Per replicate: its ranks (float32, countries x kept nodes) and its index ranks again
+    in the result, its weights and design row (float64), and for a Sobol analysis the
+    standardised outputs and the per-input terms of the estimators (about 40 bytes per
+    country). Fixed: the stacked upstream variants and one chunk of scores with its
+    temporaries.
+    """
+    per = 4.0 * n_countries * (n_keep + 1) + 24.0 * n_nodes + 32.0 * n_columns + 128.0
+    if sobol:
+        per += 40.0 * n_countries
+    fixed = 8.0 * variants * n_countries * n_indicators + 4 * CHUNK_BYTES
+    return fixed + per * n_rows, per, fixed
+
+
+def check_memory(dataset, space, n, method="ua", *, nodes="all") -> None:
+    """Refuse (SpecError) an analysis that would not fit in the memory available, before drawing it."""
+    n_ind, n_agg = len(dataset.indicators), len(dataset.structure)
+    groups = len(space.varied)
+    n_columns = groups + (n_ind + n_agg if space.weights is not None else 0)
+    rows_per_n = groups + 2 if method == "sobol" else 1
+    variants = 1
+    for name in ("imputation", "treatment", "normalisation"):
+        variants *= len(getattr(space, name) or (1,))
+    need, per, fixed = memory_needed(
+        int(n) * rows_per_n, n_countries=len(dataset.values), n_keep=n_agg if nodes == "all" else 1,
+        n_nodes=n_ind + n_agg, n_columns=n_columns, sobol=method == "sobol", variants=variants, n_indicators=n_ind)
+    reps = f" ({int(n) * rows_per_n:,} replicates)" if rows_per_n > 1 else ""
+    check_fits(need, what=f"an analysis with n = {int(n):,}{reps}", per_unit=per * rows_per_n, fixed=fixed)
+
+
+def evaluate(dataset, spec=None, design: Design | None = None, *, nodes: str = "all", chunk: int | None = None,
+             workers: int = 1, scheduler: str | None = None, executor=None, progress=None) -> Evaluation:
+    """Compute the ranks of every replicate of ``design``, vectorised over replicates.
+
+    Parameters
+    ----------
+    dataset : Dataset
+    spec : Spec, optional
+        The nominal choices; default as in :func:`readiness.build`.
+    design : Design
+        From :func:`~readiness.analysis.design.draw` or :func:`~readiness.analysis.design.grid`.
+    nodes : {"all", "index"}, default="all"
+        Keep the ranks of every aggregate node (every level) or of the index only.
+    chunk : int, optional
+        Replicates per block (default: about 48 MB of scores per block).
+    workers : int, default=1
+        Local worker processes evaluating blocks (1: in this process).
+    scheduler : str, optional
+        ``dask://HOST:PORT``: evaluate blocks on that Dask cluster (needs
+        ``readiness[distributed]``).
+    executor : concurrent.futures.Executor, optional
+        An executor to use instead (e.g. from :func:`readiness.analysis.pool.executor`).
+    progress : callable, optional
+        Called as ``progress(done, total)`` after each block.
+
+    Returns
+    -------
+    Evaluation
+
+    Raises
+    ------
+    SpecError
+        A design drawn for another framework, a bad chunk or worker count, a run that
+        does not fit in memory.
+    MethodError
+        A variant that scores another set of countries than the nominal build, or a
+        method these data cannot take.
+
+    Notes
+    -----
+    The ranks of any replicate equal, bit for bit, those of
+    ``build(dataset, evaluation.spec_for(r))`` (tested): the upstream stages come from
+    ``build()`` itself, normalisation and aggregation use the same kernels. Blocks are
+    the same whether they run here, in worker processes or on a cluster, so the
+    results are identical bit for bit.
+    """
+    from .pool import executor as make_executor
+
+    if design is None or not isinstance(design, Design):
+        raise SpecError("evaluate needs a Design from draw() or grid()")
+    spec = nominal_spec(dataset, spec)
+    if nodes not in ("all", "index"):
+        raise SpecError(f"nodes must be 'all' or 'index'; got {nodes!r}")
+    if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 1:
+        raise SpecError(f"workers must be a whole number >= 1; got {workers!r}")
+    if chunk is not None and (isinstance(chunk, bool) or not isinstance(chunk, (int, np.integer)) or chunk < 1):
+        raise SpecError(f"chunk must be a whole number >= 1; got {chunk!r}")
+    engine = _Engine(dataset, spec, design, nodes)
+    for w in engine.warnings:
+        warnings.warn(w.message, w.category, stacklevel=2)
+    R = engine.n_rows
+    n_keep = len(engine.keep)
+    need, per, fixed = memory_needed(R, n_countries=len(engine.countries), n_keep=n_keep,
+                                     n_nodes=len(engine.plan.nodes), n_columns=len(design.columns))
+    check_fits(need, what=f"evaluating {R:,} replicates", per_unit=per, fixed=fixed, unit_name="replicates")
+    auto = _auto_chunk(len(engine.countries), len(engine.plan.nodes))
+    chunk = int(chunk) if chunk is not None else auto
+    ranks = np.empty((R, len(engine.countries), n_keep), dtype=np.float32)
+    shifted = np.zeros(R, dtype=bool)
+    skipped = np.zeros(R, dtype=bool)
+    done = 0
+    if executor is None and workers == 1 and scheduler is None:
+        for s in range(0, R, chunk):
+            stop = min(s + chunk, R)
+            ranks[s:stop], shifted[s:stop], skipped[s:stop] = engine.run(s, stop)
+            done += stop - s
+            if progress is not None:
+                progress(done, R)
+        return engine.evaluation(ranks, shifted, skipped)
+
+    from concurrent.futures import as_completed
+
+    # tasks are whole chunks, so every block is the one the local run computes
+    per_task = chunk * max(1, math.ceil(R / chunk / (4 * max(workers, 2))))
+    token = uuid.uuid4().hex
+    shipped = _portable(spec)
+    with make_executor(workers=workers, scheduler=scheduler, executor=executor) as pool:
+        futures = [pool.submit(evaluate_rows, token, dataset, shipped, design, nodes, s, min(s + per_task, R), chunk)
+                   for s in range(0, R, per_task)]
+        for fut in as_completed(futures):
+            start, r, sh, sk = fut.result()
+            stop = start + len(r)
+            ranks[start:stop], shifted[start:stop], skipped[start:stop] = r, sh, sk
+            done += stop - start
+            if progress is not None:
+                progress(done, R)
+    return engine.evaluation(ranks, shifted, skipped)

@@ -1,0 +1,121 @@
+"""What an evaluation returns: every replicate's ranks and what each replicate used.
+
+:class:`Evaluation` is the contract between :func:`readiness.analysis.engine.evaluate`
+(SALib's second verb) and the analyses that summarise it (rank statistics, Sobol
+indices). It can rebuild the Spec of any replicate (:meth:`Evaluation.spec_for`), so
+every engine number can be checked against :func:`readiness.build`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..spec import Spec
+from .design import Design
+
+__all__ = ["Evaluation", "nominal_spec", "default_seed", "treatment_spec"]
+
+
+def nominal_spec(dataset, spec=None):
+    """The nominal Spec: ``spec``, else the dataset's Settings sheet, else the defaults (as build() does)."""
+    return Spec.for_dataset(dataset) if spec is None else spec
+
+
+def default_seed(dataset, spec, seed):
+    """``seed``, or the nominal Spec's seed when None: every draw is seeded."""
+    return nominal_spec(dataset, spec).seed if seed is None else seed
+
+
+def treatment_spec(value) -> dict:
+    """The Spec fields of a treatment alternative: a winsorisation limit, or ``"none"``."""
+    if value == "none":
+        return {"outliers": "none"}
+    return {"outliers": "coinr", "winsor_max": int(value)}
+
+
+@dataclass(frozen=True, eq=False)
+class Evaluation:
+    """The ranks of every replicate of a design, and what each replicate used.
+
+    Attributes
+    ----------
+    design : Design
+    spec : Spec
+        The nominal Spec.
+    nominal : Result
+        The nominal build.
+    countries : Index
+        The scored countries (the country axis).
+    nodes : tuple of str
+        The aggregate nodes whose ranks were kept (the node axis); the index is last.
+    levels : tuple of int
+        Their levels.
+    ranks : ndarray of shape (n_rows, n_countries, n_nodes), float32
+        Ranks per replicate (1 = best, ties share the best rank); NaN in skipped replicates.
+    nominal_ranks : ndarray of shape (n_countries, n_nodes)
+    valid : ndarray of bool, shape (n_rows,)
+        False for replicates skipped (``nonpositive="skip"``).
+    shifted : ndarray of bool, shape (n_rows,)
+        True for replicates whose geometric/harmonic mean had scores shifted to be positive.
+    params : DataFrame
+        One row per replicate: the alternative each input took and every weight used
+        (``weights.<node>``), ``valid`` and ``shifted``.
+    """
+
+    design: Design
+    spec: object
+    nominal: object
+    countries: pd.Index
+    nodes: tuple
+    levels: tuple
+    ranks: np.ndarray
+    nominal_ranks: np.ndarray
+    valid: np.ndarray
+    shifted: np.ndarray
+    params: pd.DataFrame
+    _choices: dict = dataclasses.field(repr=False, default_factory=dict)
+    _weights: np.ndarray | None = dataclasses.field(repr=False, default=None)
+    _weight_cols: tuple = dataclasses.field(repr=False, default=())
+
+    @property
+    def index_ranks(self) -> np.ndarray:
+        """(n_rows, n_countries) ranks of the index."""
+        return self.ranks[:, :, -1]
+
+    def rank_shift(self) -> np.ndarray:
+        """Per replicate: the mean over countries of |rank - nominal rank| of the index (COINr's output)."""
+        diff = np.abs(self.index_ranks.astype(float) - self.nominal_ranks[:, -1])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            out = np.nanmean(diff, axis=1)
+        out[~self.valid] = np.nan
+        return out
+
+    def spec_for(self, replicate: int):
+        """The Spec that ``build()`` would need to produce replicate ``replicate``."""
+        r = int(replicate)
+        changes = {}
+        c = self._choices
+        if "imputation" in c:
+            changes["imputation"] = c["imputation"][r]
+        if "treatment" in c:
+            changes.update(treatment_spec(c["treatment"][r]))
+        if "normalisation" in c:
+            changes["normalisation"] = c["normalisation"][r]
+        if "aggregation" in c:
+            by_level = dict(self.spec.aggregation_by_level)
+            by_level.update({lv: m[r] for lv, m in c["aggregation"].items()})
+            changes["aggregation_by_level"] = by_level
+        overrides = dict(self.spec.weights_override)
+        for j, node in enumerate(self._weight_cols):
+            overrides[node] = float(self._weights[r, j])
+        if overrides:
+            changes["weights_override"] = overrides
+        if self.design.space.nonpositive == "shift":
+            changes["nonpositive"] = "shift"
+        return self.spec.replace(**changes)

@@ -1,0 +1,67 @@
+"""How much memory an analysis needs, checked before anything is allocated.
+
+A replicate count that does not fit is a user's mistake, not a crash: the analysis
+says what it would need, what is available and what would fit, and stops.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ..errors import SpecError
+
+__all__ = ["available_memory", "format_bytes", "check_fits"]
+
+
+def available_memory() -> int:
+    """Bytes of memory available now (``MemAvailable`` on Linux, else physical memory)."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):
+        return 8 * 2**30
+
+
+def format_bytes(n: float) -> str:
+    """``n`` bytes in binary units, e.g. ``'50.0 TiB'``.
+
+    >>> format_bytes(1536), format_bytes(55 * 2**40)
+    ('1.5 KiB', '55.0 TiB')
+    """
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if abs(n) < 1024 or unit == "PiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} EiB"  # pragma: no cover
+
+
+def check_fits(need: float, *, what: str, per_unit: float, unit_name: str = "n", fixed: float = 0.0,
+               available: int | None = None) -> None:
+    """Refuse (SpecError) a job needing more than the memory available.
+
+    Parameters
+    ----------
+    need : float
+        Bytes the job would need.
+    what : str
+        The job, for the message (``"n = 1000000 (6,000,000 replicates)"``).
+    per_unit, fixed : float
+        ``need = fixed + per_unit * n``: used to say the largest ``n`` that fits.
+    unit_name : str
+        What ``n`` is called in the message.
+    available : int, optional
+        Bytes available (default: :func:`available_memory`).
+    """
+    available = available_memory() if available is None else available
+    if need <= available:
+        return
+    fits = int((available - fixed) // per_unit) if per_unit > 0 and available > fixed else 0
+    hint = f"at most {unit_name} = {fits:,} fits" if fits > 0 else "nothing of this size fits"
+    raise SpecError(f"{what} would need about {format_bytes(need)} of memory, but about "
+                    f"{format_bytes(available)} is available; {hint}")
