@@ -38,7 +38,8 @@ from ..errors import UnknownCountryError
 from ..serialise import common_keys
 
 __all__ = ["explain", "explain_payload", "contributions", "country_weights", "compare_countries",
-           "compare_payload", "COLUMNS", "lever_flags"]
+           "compare_payload", "COLUMNS", "lever_flags", "format_value",
+           "missing_for_scoring"]
 
 #: The columns of :func:`explain`, in order (a stable contract: add, never rename).
 COLUMNS = ("indicator", "name", "dimension", "parent", "unit", "year", "source", "value", "status",
@@ -160,6 +161,25 @@ _DESCRIBE = {
 
 
 # -- explain ----------------------------------------------------------------------------
+def format_value(x) -> str:
+    """A raw value for reading: 3 significant figures or so, thousands separated ("no value" if missing).
+
+    >>> format_value(1.6049), format_value(12.44), format_value(0.2054), format_value(1234.5), format_value(None)
+    ('1.6', '12.4', '0.21', '1,234', 'no value')
+    """
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "no value"
+    x = float(x)
+    ax = abs(x)
+    if ax >= 1000:
+        return f"{x:,.0f}"
+    if ax >= 10:
+        return f"{x:.1f}".removesuffix(".0")
+    if ax >= 0.1 or x == 0:
+        return f"{x:.2f}".rstrip("0").rstrip(".") if "." in f"{x:.2f}" else f"{x:.2f}"
+    return f"{x:.2g}"
+
+
 def lever_flags(dataset) -> pd.Series:
     """True for the indicators a policy can move (C9's ``lever`` column; default yes).
 
@@ -454,7 +474,15 @@ def compare_countries(result, countries, peers=None) -> pd.DataFrame:
         group = peers
     elif peers:
         items = peers.split(",") if isinstance(peers, str) else list(peers)
-        codes += [c for c in (resolve_country(ds, p.strip()) for p in items if str(p).strip()) if c not in codes]
+        try:
+            extra = [resolve_country(ds, str(p).strip()) for p in items if str(p).strip()]
+        except UnknownCountryError as exc:
+            if isinstance(peers, str) and "," not in peers:
+                from ..errors import SpecError
+
+                raise SpecError(f"peers {peers!r}: expected region, income_group or country codes ({exc})") from None
+            raise
+        codes += [c for c in extra if c not in codes]
     if not codes:
         raise UnknownCountryError("name at least one country to compare")
     nodes = _node_order(result)

@@ -52,7 +52,7 @@ from ..rank import rank_descending
 from ..serialise import common_keys
 from ..treat import treat
 from .._validation import did_you_mean
-from .explain import lever_flags
+from .explain import format_value, lever_flags
 from .whatif import whatif
 
 __all__ = ["levers", "levers_payload", "TARGETS", "targets_for", "evaluate_whatifs"]
@@ -256,17 +256,6 @@ def evaluate_whatifs(result, country, edits) -> tuple[np.ndarray, np.ndarray, st
 
 
 # -- levers -----------------------------------------------------------------------------
-def _fmt(x) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "no value"
-    ax = abs(x)
-    if ax >= 1000:
-        return f"{x:,.0f}"
-    if ax >= 10 or x == 0:
-        return f"{x:.1f}".rstrip("0").rstrip(".") if x == int(x) else f"{x:.1f}"
-    return f"{x:.2g}" if ax < 0.1 else f"{x:.2f}".rstrip("0").rstrip(".")
-
-
 def levers(result, country, target="region_top_quartile", top: int | None = 5) -> pd.DataFrame:
     """The indicators that would raise a country's composite most if it reached a peer's value (C10).
 
@@ -336,7 +325,7 @@ def levers(result, country, target="region_top_quartile", top: int | None = 5) -
             "peer_name": names.get(peer, peer), "score_before": base_score, "score_after": float(s),
             "gain": float(s) - base_score, "rank_before": base_rank, "rank_after": float(r),
             "rank_gain": base_rank - float(r),
-            "description": f"{name} from {_fmt(cur)} to {_fmt(value)} {unit}{per}, as {names.get(peer, peer)} has",
+            "description": f"{name} from {format_value(cur) if not math.isnan(cur) else 'no data'} to {format_value(value)} {unit}{per}, as {names.get(peer, peer)} has",
         })
     frame = pd.DataFrame(rows, columns=list(COLUMNS))
     lev = frame[frame["kind"] == "lever"]
