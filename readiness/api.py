@@ -11,10 +11,14 @@ import math
 import numpy as np
 import pandas as pd
 
-from .errors import UnknownCountryError
+from .errors import SpecError, UnknownCountryError, shorten
 from .countries import suggest, to_iso3
+from .serialise import common_keys, json_ready
 
-__all__ = ["UnknownCountryError", "resolve_country", "profile", "league_table", "indicator_table"]
+__all__ = ["UnknownCountryError", "resolve_country", "resolve_node", "profile", "profiles", "league_table",
+           "league_payload", "indicator_table", "indicator_list", "attributions", "dataset_payload",
+           "validation_report", "analysis_payload", "rank_uncertainty", "resolve_spec", "settings_summary",
+           "compare"]
 
 
 def resolve_country(dataset, query) -> str:
@@ -38,19 +42,6 @@ def resolve_country(dataset, query) -> str:
     raise UnknownCountryError(f"unknown country {query!r}{hint}")
 
 
-def _num(x):
-    """A JSON number, or None for NaN."""
-    if x is None:
-        return None
-    x = float(x)
-    return None if math.isnan(x) else x
-
-
-def _int(x):
-    x = _num(x)
-    return None if x is None else int(x)
-
-
 def _peer_median(result, column, group_col, country):
     label = result.dataset.countries.at[country, group_col] if group_col in result.dataset.countries else ""
     if not label:
@@ -58,20 +49,38 @@ def _peer_median(result, column, group_col, country):
     members = result.dataset.countries.index[result.dataset.countries[group_col] == label]
     members = [m for m in members if m in result.scores.index]
     s = result.scores.loc[members, column].dropna()
-    return {"group": label, "median": _num(s.median()) if len(s) else None, "n": int(len(s))}
+    return {"group": label, "median": float(s.median()) if len(s) else None, "n": int(len(s))}
 
 
-def profile(result, country) -> dict:
+def profile(result, country, *, uncertainty: bool = False, detail: bool = False, progress=None) -> dict:
     """Everything ``readiness score`` shows about one country, as a JSON-ready dict.
 
-    Keys (a stable contract): ``country`` (ISO3), ``name``, ``region``, ``income_group``,
-    ``scored``, ``reason``, ``score``, ``rank``, ``n``, ``dimensions`` (``code``,
-    ``name``, ``score``, ``rank``, ``region_median``, ``income_group_median``),
-    ``peers`` (``region`` and ``income_group``: ``group``, ``median``, ``n``),
-    ``coverage`` (``indicators``, ``present``, ``imputed``, ``share``, ``imputed_indicators``,
-    ``missing_indicators``: gaps left as gaps, whose weight the country's other indicators in
-    the same dimension share), ``settings``,
-    ``data_fingerprint``, ``dataset``, ``version``.
+    Parameters
+    ----------
+    result : Result
+    country : str
+        ISO2 or ISO3 code or name.
+    uncertainty : bool, default=False
+        Fill ``uncertainty`` with the country's rank interval under the default seeded
+        uncertainty analysis (see :func:`rank_uncertainty`; computed when not cached).
+    detail : bool, default=False
+        Add ``detail``: the rows of :func:`readiness.explain` for the country.
+    progress : callable, optional
+        ``progress(done, total)`` while the uncertainty analysis runs.
+
+    Returns
+    -------
+    dict
+        Keys (a stable contract): ``country`` (ISO3), ``name``, ``region``, ``income_group``,
+        ``scored``, ``reason``, ``score``, ``rank``, ``n``, ``dimensions`` (``code``,
+        ``name``, ``score``, ``rank``, ``region_median``, ``income_group_median``),
+        ``peers`` (``region`` and ``income_group``: ``group``, ``median``, ``n``),
+        ``coverage`` (``indicators``, ``present``, ``imputed``, ``share``, ``imputed_indicators``,
+        ``missing_indicators``: gaps left as gaps, whose weight the country's other indicators in
+        the same dimension share), ``uncertainty`` (None unless asked for),
+        ``localisation_origins`` (share of the population served by open-weight models by
+        developer origin; None when the data has no such table), ``settings``,
+        ``data_fingerprint``, ``dataset``, ``version``; and ``detail`` when asked for.
     """
     ds = result.dataset
     iso3 = resolve_country(ds, country)
@@ -91,8 +100,8 @@ def profile(result, country) -> dict:
         "scored": scored,
         "reason": None if scored else (result.not_scored.at[iso3, "reason"] if iso3 in result.not_scored.index
                                        else "no data"),
-        "score": _num(result.scores.at[iso3, idx]) if scored else None,
-        "rank": _int(result.ranks.at[iso3, idx]) if scored else None,
+        "score": result.scores.at[iso3, idx] if scored else None,
+        "rank": result.ranks.at[iso3, idx] if scored else None,
         "n": int(result.scores[idx].notna().sum()),
         "dimensions": [],
         "peers": {
@@ -100,37 +109,100 @@ def profile(result, country) -> dict:
             "income_group": _peer_median(result, idx, "income_group", iso3),
         },
         "coverage": {"indicators": n_ind, "present": present, "imputed": len(imputed_codes),
-                     "share": _num(present / n_ind if n_ind else np.nan),
+                     "share": present / n_ind if n_ind else None,
                      "imputed_indicators": imputed_codes, "missing_indicators": missing_codes},
-        "settings": result.spec.to_dict(),
-        "data_fingerprint": result.fingerprint(),
-        "dataset": ds.label,
-        "version": ds.version or None,
+        "uncertainty": rank_uncertainty(result, iso3, progress=progress) if uncertainty else None,
+        "localisation_origins": _origin_coverage(ds, iso3),
+        **common_keys(ds, result.spec),
     }
     for code in ds.dimensions:
         out["dimensions"].append({
             "code": code,
             "name": ds.node_name(code),
-            "score": _num(result.scores.at[iso3, code]) if scored else None,
-            "rank": _int(result.ranks.at[iso3, code]) if scored else None,
+            "score": result.scores.at[iso3, code] if scored else None,
+            "rank": result.ranks.at[iso3, code] if scored else None,
             "region_median": _peer_median(result, code, "region", iso3)["median"],
             "income_group_median": _peer_median(result, code, "income_group", iso3)["median"],
         })
-    return out
+    if detail:
+        out["detail"] = _detail(result, iso3)
+    return json_ready(out)
+
+
+def _origin_coverage(dataset, country):
+    """C7's coverage by model origin, or None (no such module yet, or not the default data)."""
+    try:
+        from .origins import origin_coverage
+    except ImportError:
+        return None
+    return origin_coverage(dataset, country)
+
+
+def _detail(result, country):
+    """C10's explain rows for ``country``, or a clear error while explain is not installed."""
+    try:
+        from .analysis.explain import explain
+    except ImportError:
+        raise SpecError("--detail needs readiness.explain, which this version does not have yet") from None
+    return explain(result, country)
+
+
+def profiles(result, countries, **options) -> dict:
+    """Profiles of several countries (``readiness score -c KE -c NG``), JSON-ready.
+
+    Keys: ``profiles`` (one :func:`profile` per country, in the order given, each once)
+    and ``settings``, ``data_fingerprint``, ``dataset``, ``version``. ``options`` go to
+    :func:`profile`.
+    """
+    codes = list(dict.fromkeys(resolve_country(result.dataset, c) for c in countries))
+    return json_ready({"profiles": [profile(result, c, **options) for c in codes],
+                       **common_keys(result.dataset, result.spec)})
+
+
+def resolve_node(result, level=None) -> str:
+    """The code of a node of ``result`` (the index, a dimension or an indicator), matched ignoring case.
+
+    None means the index.
+
+    Raises
+    ------
+    SpecError
+        Naming the aggregate codes to choose from, with a close match.
+    """
+    if level is None:
+        return result.index_code
+    codes = list(result.scores.columns)
+    if level in codes:
+        return level
+    folded = {str(c).casefold(): c for c in codes}
+    hit = folded.get(str(level).strip().casefold())
+    if hit is not None:
+        return hit
+    from ._validation import did_you_mean
+
+    raise SpecError(f"unknown level or node {shorten(level)}; choose one of "
+                    f"{', '.join(result.dataset.structure.index)} (or an indicator code, see `readiness "
+                    f"indicators`){did_you_mean(str(level), codes)}")
 
 
 def league_table(result, *, level=None, top=None) -> pd.DataFrame:
     """Countries ranked on one node (default: the index), best first.
 
-    Columns: ``rank``, ``country``, ``name``, ``score``, then the node's children's scores.
+    Parameters
+    ----------
+    result : Result
+    level : str, optional
+        A node code, any case (see :func:`resolve_node`); default the index.
+    top : int, optional
+        Only the first ``top`` rows; None or 0 means every scored country.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``rank``, ``country``, ``name``, ``score``, then the node's children's scores.
     """
     ds = result.dataset
-    node = level or result.index_code
-    if node not in result.scores.columns:
-        from ._validation import SpecError, did_you_mean
-
-        raise SpecError(f"unknown level or node {node!r}; choose one of "
-                        f"{', '.join(ds.structure.index)}{did_you_mean(node, list(result.scores.columns))}")
+    node = resolve_node(result, level)
     order = result.scores[node].sort_values(ascending=False, kind="stable").dropna()
     table = pd.DataFrame({
         "rank": result.ranks.loc[order.index, node].astype(int),
@@ -143,6 +215,15 @@ def league_table(result, *, level=None, top=None) -> pd.DataFrame:
             table[child] = result.scores.loc[order.index, child].to_numpy()
     table = table.reset_index(drop=True)
     return table.head(top) if top else table
+
+
+def league_payload(result, *, level=None, top=None) -> dict:
+    """``readiness rank --format json``: ``level``, ``n`` (countries scored on it), ``countries``
+    (the :func:`league_table` records) and ``settings``, ``data_fingerprint``, ``dataset``, ``version``."""
+    node = resolve_node(result, level)
+    table = league_table(result, level=node, top=top)
+    return json_ready({"level": node, "n": int(result.scores[node].notna().sum()), "countries": table,
+                       **common_keys(result.dataset, result.spec)})
 
 
 def indicator_table(result, country) -> pd.DataFrame:
@@ -272,34 +353,99 @@ def settings_summary(spec) -> str:
     return "settings: " + ", ".join(parts)
 
 
-def rank_uncertainty(result, country, *, compute=False, progress=None):
-    """The country's 5-95% rank interval from an uncertainty analysis of the same data and settings.
+def dataset_payload(dataset, key: str, table) -> dict:
+    """JSON for commands that describe a dataset (``indicators``, ``sources``).
 
-    Uses the analysis cached by ``readiness sensitivity`` (or an earlier call) for
-    ``result.fingerprint()``; with ``compute=True`` and nothing cached, runs the default
-    analysis (treatment, normalisation, weights and aggregation varied; 1,000 replicates,
-    seeded by the Spec) and caches it. Returns None when there is nothing to show.
+    Keys: ``settings`` (the dataset's nominal settings), ``data_fingerprint`` (of the data
+    with those settings, as ``score`` reports it), ``dataset``, ``version``,
+    ``dataset_fingerprint`` (of the data alone), ``n_countries`` and ``key`` (the records).
+    """
+    from .spec import Spec
+
+    return json_ready({**common_keys(dataset, Spec.for_dataset(dataset)),
+                       "dataset_fingerprint": dataset.fingerprint(),
+                       "n_countries": int(dataset.values.shape[0]), key: table})
+
+
+def validation_report(result) -> dict:
+    """What ``readiness validate`` reports: the data's size and the countries build() leaves unscored.
+
+    The ``not_scored`` list is ``result.not_scored`` itself, so it always agrees with what
+    :func:`readiness.build` scores under the same settings (coverage, screening rules and all).
+
+    Returns
+    -------
+    dict
+        ``countries``, ``indicators``, ``aggregates``, ``missing_values``, ``scored``,
+        ``not_scored`` (records: ``country``, ``name``, ``coverage``, ``reason``) and
+        ``settings``, ``data_fingerprint``, ``dataset``, ``version``.
+    """
+    ds = result.dataset
+    ns = result.not_scored
+    names = ds.countries["name"]
+    rows = [{"country": c, "name": names.get(c, c),
+             "coverage": ns.at[c, "coverage"] if "coverage" in ns.columns else result.coverage.get(c),
+             "reason": ns.at[c, "reason"] if "reason" in ns.columns else None} for c in ns.index]
+    return json_ready({
+        "countries": int(ds.values.shape[0]), "indicators": int(ds.values.shape[1]),
+        "aggregates": int(len(ds.structure)), "missing_values": int(ds.values.isna().sum().sum()),
+        "scored": int(result.scores[result.index_code].notna().sum()), "not_scored": rows,
+        **common_keys(ds, result.spec),
+    })
+
+
+def analysis_payload(report, dataset, spec) -> dict:
+    """JSON of an analysis result (uncertainty, sensitivity, remove-one): its ``to_dict()`` with
+    ``settings``, ``data_fingerprint``, ``dataset`` and ``version`` added, ranks as integers.
+
+    The older ``spec`` and ``fingerprint`` keys of the analyses are kept (keys are never removed).
+    """
+    payload = dict(report.to_dict())
+    payload.update(common_keys(dataset, spec))
+    return json_ready(payload)
+
+
+def rank_uncertainty(result, country, *, progress=None):
+    """The country's 5-95% rank interval under the default seeded uncertainty analysis.
+
+    Always the same analysis for the same data and settings (treatment, normalisation,
+    weights and aggregation varied, seeded by the Spec), read from the cache when it is
+    there and computed (then cached) when it is not, so the answer never depends on what
+    ran before. Returns None for a country that is not scored.
 
     Returns
     -------
     dict or None
         ``q05``, ``q95`` (the 5th and 95th percentile ranks, rounded outwards to whole
-        ranks), ``median``, ``replicates``, ``inputs``, ``method``, ``seed``.
+        ranks), ``median``, ``replicates`` (the valid replicates it rests on), ``inputs``,
+        ``method``, ``seed``.
     """
-    from .analysis.uncertainty import load_cached, rank_interval, save_cache, uncertainty
-
     iso3 = resolve_country(result.dataset, country)
     if iso3 not in result.scores.index:
         return None
-    ua = load_cached(result)
-    if ua is None and compute:
-        ua = uncertainty(result.dataset, result.spec, progress=progress)
-        save_cache(result, ua)
-    if ua is None or iso3 not in ua.countries.index:
+    ua = _default_uncertainty(result, progress)
+    if iso3 not in ua.countries.index:
         return None
+    from .analysis.uncertainty import rank_interval
+
     q05, q95 = rank_interval(ua, iso3)
     row = ua.countries.loc[iso3]
     # ranks are whole numbers: widen the interpolated percentiles outwards, never inwards
-    return {"q05": int(math.floor(q05)), "q95": int(math.ceil(q95)), "median": _num(row["median_rank"]),
-            "replicates": int(ua.n_replicates - ua.n_skipped), "inputs": list(ua.space.varied),
-            "method": ua.method, "seed": ua.seed if isinstance(ua.seed, int) else None}
+    return json_ready({"q05": int(math.floor(q05)), "q95": int(math.ceil(q95)), "median": row["median_rank"],
+                       "replicates": int(ua.n_replicates - ua.n_skipped), "inputs": list(ua.space.varied),
+                       "method": ua.method, "seed": ua.seed if isinstance(ua.seed, int) else None})
+
+
+def _default_uncertainty(result, progress=None):
+    from .analysis import uncertainty as unc
+
+    if hasattr(unc, "default_uncertainty"):
+        return unc.default_uncertainty(result, progress=progress)
+    # until readiness.analysis.uncertainty.default_uncertainty exists: the same analysis, keyed exactly
+    space = unc.Space.from_names(unc.DEFAULT_VARY)
+    seed = unc.default_seed(result.dataset, result.spec, None)
+    ua = unc.load_cached(result, space=space, n=500, seed=seed, method="ua")
+    if ua is None:
+        ua = unc.uncertainty(result.dataset, result.spec, space, n=500, seed=seed, progress=progress)
+        unc.save_cache(result, ua)
+    return ua

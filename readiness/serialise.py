@@ -13,7 +13,8 @@ CSV (:func:`to_csv`)
     Full-precision floats (the shortest text that reads back bit for bit), an empty
     field for a missing value, ``\\n`` line ends, and every text field (headers included)
     that a spreadsheet would run as a formula (starting with ``= + - @``, tab or carriage
-    return) prefixed with an apostrophe.
+    return) prefixed with an apostrophe. Fields are quoted when needed (all text fields
+    when one holds a carriage return, which Python's csv module would not quote).
 Display (:func:`display`)
     The one rounding rule for tables on screen, :data:`DECIMALS`: the composite (index)
     score with 2 decimals (close scores in a league table stay distinct), every other
@@ -33,6 +34,7 @@ Examples
 
 from __future__ import annotations
 
+import csv
 import datetime as _dt
 import io
 import json
@@ -165,8 +167,13 @@ def to_csv(frame: pd.DataFrame, *, index: bool = False) -> str:
         if out[col].dtype == object or isinstance(out[col].dtype, (pd.StringDtype, pd.CategoricalDtype)):
             out[col] = out[col].astype(object).map(_csv_cell)
     out.columns = [neutralise(str(c)) for c in out.columns]
+    # Python's csv module does not quote a lone carriage return when lines end in \n, which
+    # would split the row for a reader: such a table has every text field quoted instead
+    texts = [c for c in out.columns] + [v for col in out.columns if out[col].dtype == object
+                                        for v in out[col] if isinstance(v, str)]
+    quoting = csv.QUOTE_NONNUMERIC if any("\r" in t for t in texts) else csv.QUOTE_MINIMAL
     buf = io.StringIO()
-    out.to_csv(buf, index=False, lineterminator="\n")
+    out.to_csv(buf, index=False, lineterminator="\n", quoting=quoting)
     return buf.getvalue()
 
 

@@ -37,8 +37,10 @@ def test_json_carries_countries_and_sobol(asem_path):
     che = next(c for c in out["countries"] if c["country"] == "CHE")
     assert che["nominal_rank"] == 1 and che["q05"] <= che["median_rank"] <= che["q95"]
     assert [s["input"] for s in out["sobol"]] == out["inputs"] and set(out["sobol"][0]) == SOBOL_KEYS
-    assert out["summary"]["replicates"] == 16 * 6 and len(out["fingerprint"]) == 16
-    assert out["spec"]["imputation"] == "group_mean"
+    assert out["summary"]["replicates"] == 16 * 6 and len(out["data_fingerprint"]) == 16
+    assert out["settings"]["imputation"] == "group_mean"
+    assert out["dataset"] and "version" in out
+    assert type(che["nominal_rank"]) is int
 
 
 def test_same_seed_same_json(asem_path):
@@ -55,7 +57,7 @@ def test_table_shows_the_widest_intervals_and_the_sobol_table(asem_path):
                          "Scores <= 0 under a geometric or harmonic mean: 32 replicates shifted, 0 skipped"]
     assert "The 5 widest 5-95% rank intervals" in res.stdout
     assert "Sobol indices of the mean absolute rank shift" in res.stdout
-    assert any(line.startswith("│ normalisation") for line in lines)
+    assert any(line.startswith(" normalisation ") for line in lines)
 
 
 def test_ua_csv_lists_every_country(asem_path):
@@ -119,6 +121,11 @@ def test_bad_input_exits_2_with_one_clear_line(asem_path, args, message):
     assert res.exit_code == 2
     assert res.stderr == message + "\n"
     assert res.stdout == "" and "Traceback" not in res.output
+
+
+def test_trade_and_update_are_accepted_like_every_building_command():
+    options = {opt for p in sensitivity.params for opt in p.opts}
+    assert {"--data", "--settings", "--set", "--trade", "--update"} <= options
 
 
 def test_a_missing_data_file_is_a_usage_error(tmp_path):

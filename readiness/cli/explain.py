@@ -182,7 +182,7 @@ def whatif(country, values, inputs, fmt):
     from ..analysis.whatif import summary_frame, whatif as run_whatif, whatif_summary
 
     result = inputs.result()
-    after = run_whatif(result, country, _pairs(values))
+    after = run_whatif(result, country, _pairs(values), where="--value")
     summary = whatif_summary(result, after, country)
     emit(fmt, payload=summary, frame=summary_frame(summary), table=lambda con: _whatif_table(con, after, summary))
 

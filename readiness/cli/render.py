@@ -14,13 +14,15 @@ text direction) and escapes rich markup. Numbers are rounded by
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from typing import Callable
 
 import click
 
 from ..serialise import display, dumps, to_csv
 
-__all__ = ["RENDERERS", "FORMATS", "emit", "console", "text", "plain", "new_table", "num", "footer"]
+__all__ = ["RENDERERS", "FORMATS", "emit", "console", "text", "plain", "new_table", "num", "footer",
+           "progress_bar"]
 
 # C0 and C1 controls, DEL, and the bidirectional overrides and isolates
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -64,6 +66,30 @@ def new_table(*columns, **options):
         name, justify = (col, "left") if isinstance(col, str) else col
         table.add_column(name, justify=justify)
     return table
+
+
+@contextmanager
+def progress_bar(label: str = "replicates"):
+    """A ``progress(done, total)`` callback drawing a bar on stderr, or None when stderr is not a terminal."""
+    from rich.console import Console
+
+    err = Console(stderr=True)
+    if not err.is_terminal:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err,
+                  transient=True) as bar:
+        task = None
+
+        def update(done, total):
+            nonlocal task
+            if task is None:
+                task = bar.add_task(label, total=total)
+            bar.update(task, completed=done)
+
+        yield update
 
 
 def footer(con, line: str) -> None:

@@ -1,154 +1,93 @@
 """``readiness sensitivity``: rank intervals and Sobol indices from the command line.
 
-Argument parsing and rendering only; the analysis is :func:`readiness.sensitivity.sensitivity`
-and :func:`readiness.uncertainty.uncertainty`.
+Argument parsing and rendering only; the analyses are :func:`readiness.analysis.sensitivity.sensitivity`,
+:func:`readiness.analysis.uncertainty.uncertainty` and :func:`readiness.analysis.sensitivity.remove_one`,
+and the JSON is :func:`readiness.api.analysis_payload`.
 """
 
 from __future__ import annotations
 
-import json
-from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
-from .._validation import ReadinessError
 from ..analysis.uncertainty import DEFAULT_VARY, INPUTS
+from .errors import UserError, command
+from .options import data_options, format_option
+from .render import emit, new_table, num, progress_bar, text
 
-__all__ = ["sensitivity", "UserError"]
-
-
-class UserError(click.ClickException):
-    """A user's mistake: ``Error: ...`` on stderr (one line per problem), exit status 2."""
-
-    exit_code = 2
-
-    def __init__(self, message, problems=None):
-        super().__init__(message)
-        self.problems = list(problems or [message])
-
-    def show(self, file=None):
-        for line in self.problems:
-            click.echo(f"Error: {line}", err=True)
+__all__ = ["sensitivity"]
 
 
-def _user_error(exc):
-    """Raise ``exc`` as a UserError, or as it is under ``readiness --debug``."""
-    ctx = click.get_current_context(silent=True)
-    if ctx is not None and ctx.find_root().params.get("debug"):
-        raise exc
-    raise UserError(str(exc), exc.problems) from None
-
-
-def _seed(text):
-    if text is None:
+def _seed(text_value):
+    if text_value is None:
         return None
     try:
-        return int(text.strip())
+        return int(text_value.strip())
     except ValueError:
-        raise UserError(f"--seed must be an integer; got {text!r}") from None
+        raise UserError(f"--seed must be an integer; got {text_value!r}") from None
 
 
-def _names(text):
-    return None if text is None else tuple(t.strip() for t in text.split(",") if t.strip())
+def _names(value):
+    return None if value is None else tuple(t.strip() for t in value.split(",") if t.strip())
 
 
-@contextmanager
-def _progress_bar():
-    from rich.console import Console
-
-    console = Console(stderr=True)
-    if not console.is_terminal:
-        yield None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    with Progress(TextColumn("replicates"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, transient=True) as progress:
-        task = None
-
-        def update(done, total):
-            nonlocal task
-            if task is None:
-                task = progress.add_task("replicates", total=total)
-            progress.update(task, completed=done)
-
-        yield update
-
-
-def _fmt(v, digits=1):
-    return "" if v is None or v != v else f"{v:.{digits}f}"
-
-
-def _render_table(ua, sa, top):
-    from rich.console import Console
-    from rich.table import Table
-
-    console = Console()
-    if not console.is_terminal:
-        console = Console(width=120)
+def _render_table(con, ua, sa, top):
     design = "Sobol design" if ua.method == "sobol" else "Monte Carlo"
     seed = f", seed {ua.seed}" if ua.seed is not None else ""
-    console.print(f"Rank uncertainty of {ua.index_code!r}: {ua.n_replicates:,} replicates ({design}, n = {ua.n}"
-                  f"{seed})")
-    console.print(f"Inputs varied: {', '.join(ua.space.varied) or 'none'}")
+    con.print(f"Rank uncertainty of {text(repr(ua.index_code))}: {ua.n_replicates:,} replicates ({design}, "
+              f"n = {ua.n}{seed})")
+    con.print(f"Inputs varied: {', '.join(ua.space.varied) or 'none'}")
     if ua.n_shifted or ua.n_skipped:
-        console.print(f"Scores <= 0 under a geometric or harmonic mean: {ua.n_shifted:,} replicates shifted, "
-                      f"{ua.n_skipped:,} skipped")
+        con.print(f"Scores <= 0 under a geometric or harmonic mean: {ua.n_shifted:,} replicates shifted, "
+                  f"{ua.n_skipped:,} skipped")
     rows = ua.widest(top) if top else ua.countries.sort_values("nominal_rank", kind="stable")
     title = f"The {len(rows)} widest 5-95% rank intervals" if top else "Rank intervals"
-    table = Table(title=title, title_justify="left")
-    for col, justify in (("Country", "left"), ("Name", "left"), ("Nominal", "right"), ("Median", "right"),
-                         ("Mean", "right"), ("5%", "right"), ("95%", "right"), ("P(top 10)", "right"),
-                         ("P(top quartile)", "right")):
-        table.add_column(col, justify=justify)
+    table = new_table(title=title, title_justify="left",
+                      caption="Rank: nominal; 5%, 50%, 95%: percentiles of the rank over the replicates; "
+                              "P(≤10), P(Q1): probability of the top 10 and of the top quartile",
+                      caption_justify="left")
+    table.add_column("Country", no_wrap=True, overflow="ellipsis", ratio=1, min_width=12)
+    for col in ("Rank", "Mean", "5%", "50%", "95%", "P(≤10)", "P(Q1)"):
+        table.add_column(col, justify="right", no_wrap=True)
     for country, r in rows.iterrows():
-        table.add_row(country, str(r["name"]), _fmt(r["nominal_rank"], 0), _fmt(r["median_rank"]),
-                      _fmt(r["mean_rank"]), _fmt(r["q05"]), _fmt(r["q95"]), _fmt(r["p_top_10"], 2),
-                      _fmt(r["p_top_quartile"], 2))
-    console.print(table)
+        table.add_row(f"{text(r['name'])} ({country})", num(r["nominal_rank"], "rank"),
+                      num(r["mean_rank"], "rank_stat"), num(r["q05"], "rank_stat"),
+                      num(r["median_rank"], "rank_stat"), num(r["q95"], "rank_stat"),
+                      num(r["p_top_10"], "probability"), num(r["p_top_quartile"], "probability"))
+    con.print(table)
     if sa is not None:
         pct = f"{sa.conf_level:.0%}"
         dropped = f"; {sa.n_dropped} of {sa.n} blocks dropped (skipped replicates)" if sa.n_dropped else ""
-        table = Table(title="Sobol indices of the mean absolute rank shift", title_justify="left",
-                      caption=f"S1 first order, ST total order, {pct} bootstrap intervals{dropped}",
-                      caption_justify="left")
-        for col in ("Input", "S1", f"S1 {pct}", "ST", f"ST {pct}"):
-            table.add_column(col, justify="left" if col == "Input" else "right")
+        table = new_table(title="Sobol indices of the mean absolute rank shift", title_justify="left",
+                          caption=f"S1 first order, ST total order, {pct} bootstrap intervals{dropped}",
+                          caption_justify="left")
+        table.add_column("Input", no_wrap=True)
+        for col in ("S1", f"S1 {pct}", "ST", f"ST {pct}"):
+            table.add_column(col, justify="right", no_wrap=True)
         for name, r in sa.sobol.iterrows():
-            table.add_row(name, f"{r['S1']:.3f}", f"{r['S1_low']:.3f} to {r['S1_high']:.3f}", f"{r['ST']:.3f}",
-                          f"{r['ST_low']:.3f} to {r['ST_high']:.3f}")
-        console.print(table)
+            table.add_row(text(name), num(r["S1"], "sobol"),
+                          f"{num(r['S1_low'], 'sobol')} to {num(r['S1_high'], 'sobol')}", num(r["ST"], "sobol"),
+                          f"{num(r['ST_low'], 'sobol')} to {num(r['ST_high'], 'sobol')}")
+        con.print(table)
 
 
-def _render_removal(removal, fmt, top, dataset, spec):
-    if fmt == "json":
-        from ..pipeline import fingerprint
-
-        payload = removal.to_dict()
-        payload.update(dataset=dataset.label, version=dataset.version or None,
-                       data_fingerprint=fingerprint(dataset, spec), settings=spec.to_dict())
-        click.echo(json.dumps(payload, indent=2, allow_nan=False))
-        return
-    if fmt == "csv":
-        click.echo(removal.rank_change.to_csv(), nl=False)
-        return
-    from rich.console import Console
-    from rich.table import Table
-
-    console = Console() if Console().is_terminal else Console(width=120)
+def _render_removal(con, removal, top, dataset):
     what = "indicator" if removal.level == 1 else f"level-{removal.level} element"
-    console.print(f"Removing one {what} at a time: {len(removal.mean_abs_change)} removals, "
-                  f"{len(removal.nominal)} countries")
-    table = Table(title="Mean absolute rank change, largest first", title_justify="left")
-    for col, justify in (("Removed", "left"), ("Name", "left"), ("Mean |rank change|", "right"),
-                         ("Largest rise", "right"), ("Largest fall", "right")):
-        table.add_column(col, justify=justify)
+    con.print(f"Removing one {what} at a time: {len(removal.mean_abs_change)} removals, "
+              f"{len(removal.nominal)} countries")
+    table = new_table(title="Mean absolute rank change, largest first", title_justify="left",
+                      caption="Rise, Fall: the largest move up and down of any country", caption_justify="left")
+    table.add_column("Removed", no_wrap=True)
+    table.add_column("Name", no_wrap=True, overflow="ellipsis", ratio=1)
+    for col in ("Mean |change|", "Rise", "Fall"):
+        table.add_column(col, justify="right", no_wrap=True)
     order = removal.mean_abs_change.sort_values(ascending=False, kind="stable")
     for code, value in (order.head(top) if top else order).items():
         change = removal.rank_change[code]
-        table.add_row(code, dataset.node_name(code), _fmt(value, 2), _fmt(-change.min(), 0), _fmt(change.max(), 0))
-    console.print(table)
+        table.add_row(text(code), text(dataset.node_name(code)), num(value, "change"), num(-change.min(), "rank"),
+                      num(change.max(), "rank"))
+    con.print(table)
 
 
 def _about(dataset, spec, extra):
@@ -162,13 +101,8 @@ def _about(dataset, spec, extra):
     return about
 
 
-@click.command("sensitivity")
-@click.option("--data", type=click.Path(exists=True, path_type=Path), default=None,
-              help="Workbook (.xlsx) or folder of CSV files; default: the embedded dataset.")
-@click.option("--settings", type=click.Path(exists=True, dir_okay=False),
-              help="Nominal settings file (.toml, or .csv with setting,value).")
-@click.option("--set", "overrides", multiple=True, metavar="NAME=VALUE",
-              help="Change one nominal setting, e.g. --set imputation=group_median (repeatable).")
+@command("sensitivity")
+@data_options
 @click.option("--vary", default=",".join(DEFAULT_VARY), show_default=True,
               help=f"Inputs to vary, comma-separated: {', '.join(INPUTS)}.")
 @click.option("--n", "n", type=int, default=None,
@@ -178,7 +112,7 @@ def _about(dataset, spec, extra):
 @click.option("--method", type=click.Choice(["ua", "sobol", "remove"]), default="sobol", show_default=True,
               help="ua: rank intervals only; sobol: rank intervals and Sobol indices; remove: the rank changes "
                    "when each element of --drop-level is removed in turn (deterministic).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@format_option
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write every table to this .xlsx workbook.")
 @click.option("--normalisations", default=None, help="Normalisation alternatives (default minmax,zscore).")
@@ -198,69 +132,64 @@ def _about(dataset, spec, extra):
               help="A geometric mean over scores <= 0: shift the scores (default) or skip the replicate.")
 @click.option("--top", type=click.IntRange(min=0), default=15, show_default=True,
               help="Table format: show the countries with the widest intervals (0 = all, by rank).")
-@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Threads evaluating replicates.")
-@click.option("--no-cache", is_flag=True, help="Do not keep the result for `readiness score`.")
-def sensitivity(data, settings, overrides, vary, n, seed, method, fmt, out, normalisations, aggregations, aggregation_levels,
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Threads evaluating replicates.")
+@click.option("--no-cache", is_flag=True, help="Do not keep the result (a later `readiness score` computes "
+                                               "its own default analysis anyway).")
+def sensitivity(inputs, vary, n, seed, method, fmt, out, normalisations, aggregations, aggregation_levels,
                 imputations, winsor, weights_dist, weight_noise, weight_levels, drop_level, nonpositive, top,
                 workers, no_cache):
     """How fragile are the ranks? Rank intervals per country and Sobol indices per input.
 
     Example: readiness sensitivity --data index.xlsx --vary weights,normalisation --n 200 --seed 1
     """
-    from ..api import resolve_spec
-    from ..io.load import load_dataset
-    from ..io.writer import write_workbook
-    from ..analysis.sensitivity import sensitivity as run_sensitivity
-    from ..analysis.uncertainty import Space, save_cache, uncertainty
+    from .. import api
+    from ..analysis.uncertainty import Space
 
-    try:
-        seed = _seed(seed)
-        options = {"normalisation": _names(normalisations), "aggregation": _names(aggregations),
-                   "aggregation_levels": _names(aggregation_levels), "imputation": _names(imputations),
-                   "treatment": _names(winsor), "weights": weights_dist, "weights_noise": weight_noise,
-                   "weights_levels": _names(weight_levels), "drop": drop_level, "nonpositive": nonpositive}
-        names = _names(vary) or ()
-        space = None if method == "remove" else \
-            Space.from_names(names, **{k: v for k, v in options.items() if v is not None})
-        dataset = load_dataset(data)
-        spec = resolve_spec(dataset, settings, overrides)
-        kwargs = {"seed": seed, "workers": workers}
-        if n is not None:
-            kwargs["n"] = n
-        if method == "remove":
-            from ..analysis.sensitivity import remove_one
-
-            removal = remove_one(dataset, spec, level=drop_level or 1)
-            if out is not None:
-                write_workbook(removal.to_frames(), out, inputs=(data, settings),
-                            about=_about(dataset, spec, {"analysis": "remove_one", "level": removal.level}))
-    except ReadinessError as exc:
-        _user_error(exc)
+    seed = _seed(seed)
+    options = {"normalisation": _names(normalisations), "aggregation": _names(aggregations),
+               "aggregation_levels": _names(aggregation_levels), "imputation": _names(imputations),
+               "treatment": _names(winsor), "weights": weights_dist, "weights_noise": weight_noise,
+               "weights_levels": _names(weight_levels), "drop": drop_level, "nonpositive": nonpositive}
+    space = None if method == "remove" else \
+        Space.from_names(_names(vary) or (), **{k: v for k, v in options.items() if v is not None})
+    dataset, spec = inputs.dataset(), inputs.spec()
     if method == "remove":
-        return _render_removal(removal, fmt, top, dataset, spec)
-    try:
-        with _progress_bar() as progress:
-            if method == "sobol":
-                sa = run_sensitivity(dataset, spec, space, progress=progress, **kwargs)
-                ua = sa.uncertainty
-            else:
-                sa = None
-                ua = uncertainty(dataset, spec, space, method="ua", progress=progress, **kwargs)
-        if not no_cache:
-            save_cache(ua.nominal, ua)
-        report = sa if sa is not None else ua
-        if out is not None:
-            write_workbook(report.to_frames(), out, inputs=(data, settings),
-                        about=_about(dataset, spec, {"analysis": method, "n": ua.n, "replicates": ua.n_replicates,
-                                                     "seed": ua.seed, "inputs varied": ", ".join(ua.space.varied)}))
-    except ReadinessError as exc:
-        _user_error(exc)
-    if fmt == "json":
-        payload = report.to_dict()
-        payload.setdefault("dataset", dataset.label)
-        payload.setdefault("version", dataset.version or None)
-        click.echo(json.dumps(payload, indent=2, allow_nan=False))
-    elif fmt == "csv":
-        click.echo(ua.countries.to_csv(), nl=False)
-    else:
-        _render_table(ua, sa, top)
+        from ..analysis.sensitivity import remove_one
+
+        report = remove_one(dataset, spec, level=drop_level or 1)
+        _write(out, report, inputs, _about(dataset, spec, {"analysis": "remove_one", "level": report.level}))
+        return emit(fmt, payload=api.analysis_payload(report, dataset, spec),
+                    frame=report.rank_change.reset_index(),
+                    table=lambda con: _render_removal(con, report, top, dataset))
+    kwargs = {"seed": seed, "workers": workers}
+    if n is not None:
+        kwargs["n"] = n
+    with progress_bar() as progress:
+        if method == "sobol":
+            from ..analysis.sensitivity import sensitivity as run_sensitivity
+
+            sa = run_sensitivity(dataset, spec, space, progress=progress, **kwargs)
+            ua = sa.uncertainty
+        else:
+            from ..analysis.uncertainty import uncertainty
+
+            sa = None
+            ua = uncertainty(dataset, spec, space, method="ua", progress=progress, **kwargs)
+    if not no_cache:
+        from ..analysis.uncertainty import save_cache
+
+        save_cache(ua.nominal, ua)
+    report = sa if sa is not None else ua
+    _write(out, report, inputs, _about(dataset, spec, {"analysis": method, "n": ua.n, "replicates": ua.n_replicates,
+                                                       "seed": ua.seed, "inputs varied": ", ".join(ua.space.varied)}))
+    emit(fmt, payload=api.analysis_payload(report, dataset, spec), frame=ua.countries.reset_index(),
+         table=lambda con: _render_table(con, ua, sa, top))
+
+
+def _write(out, report, inputs, about):
+    if out is None:
+        return
+    from ..io.writer import write_workbook
+
+    write_workbook(report.to_frames(), out, inputs=inputs.files, about=about)
