@@ -116,9 +116,9 @@ def valid_range(dataset, indicator: str) -> tuple[float, float]:
     >>> import pandas as pd
     >>> ds = from_tables({
     ...     "Data": pd.DataFrame({"country": ["AAA", "BBB"], "share": [20.0, 50.0], "n": [3.0, 0.0]}),
-    ...     "Indicators": pd.DataFrame({"code": ["share", "n"], "parent": ["D", "D"],
-    ...                                 "unit": ["% of population", "providers (0-8)"]}),
-    ...     "Structure": pd.DataFrame({"code": ["D", "I"], "parent": ["I", ""]}),
+    ...     "Indicators": pd.DataFrame({"code": ["share", "n"], "parent": ["D", "D"], "direction": [1, 1],
+    ...                                 "weight": [1, 1], "unit": ["% of population", "providers (0-8)"]}),
+    ...     "Structure": pd.DataFrame({"code": ["D", "I"], "parent": ["I", ""], "weight": [1, 1]}),
     ...     "Countries": pd.DataFrame({"country": ["AAA", "BBB"], "name": ["A", "B"]})})
     >>> valid_range(ds, "share"), valid_range(ds, "n")
     ((0.0, 100.0), (0.0, 8.0))

@@ -60,7 +60,7 @@ def whatif_dataset(result, country, values: dict, *, where: str | None = None):
     return ds.with_values(frame), iso3
 
 
-def whatif(result, country, values: dict):
+def whatif(result, country, values: dict, *, where: str | None = None):
     """Rebuild the index with some of one country's raw values changed (C10).
 
     Parameters
@@ -71,6 +71,8 @@ def whatif(result, country, values: dict):
         ISO2 or ISO3 code or name.
     values : dict
         ``{indicator code: raw value}``, each in the indicator's own unit.
+    where : str, optional
+        Where the values came from, named in errors (``"--value"``).
 
     Returns
     -------
@@ -95,7 +97,7 @@ def whatif(result, country, values: dict):
     >>> after = readiness.whatif(result, "KE", {"fixed_broadband": 10})  # doctest: +SKIP
     >>> readiness.whatif_summary(result, after, "KE")["rank"]        # doctest: +SKIP
     """
-    dataset, _ = whatif_dataset(result, country, values)
+    dataset, _ = whatif_dataset(result, country, values, where=where)
     return rebuild(result, dataset)
 
 
