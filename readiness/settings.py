@@ -583,7 +583,7 @@ def check_alternatives(name: str, values, *, where=None) -> tuple:
     >>> check_alternatives("winsor_max", [])
     Traceback (most recent call last):
     ...
-    readiness.errors.SpecError: the set of alternatives for winsor_max is empty; give at least one or leave it unset
+    readiness.errors.SpecError: the set of alternatives for winsor_max is empty; give at least one or do not vary winsor_max
     """
     if isinstance(values, str):
         values = [v.strip() for v in values.replace(";", ",").split(",") if v.strip()]
@@ -592,8 +592,10 @@ def check_alternatives(name: str, values, *, where=None) -> tuple:
     except TypeError:
         raise SpecError(f"{_where(where, name)}{name} alternatives must be a list; got {shorten(values)}") from None
     if not values:
+        rule = SETTINGS[name].rule if name in SETTINGS else None
+        choose = f" (choose from {rule.allowed()})" if isinstance(rule, Choice) else ""
         raise SpecError(f"{_where(where, name)}the set of alternatives for {name} is empty; "
-                        "give at least one or leave it unset")
+                        f"give at least one{choose} or do not vary {name}")
     out, problems = [], []
     for v in values:
         try:
