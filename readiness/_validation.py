@@ -1,7 +1,8 @@
-"""Shared ``check_*`` helpers for the reader, the API and the CLI.
+"""Close-match suggestions ("did you mean ...?") for error messages.
 
-The error types live in :mod:`readiness.errors`; they are re-exported here only so
-that older imports keep working.
+Settings are checked by :mod:`readiness.settings`; the error types live in
+:mod:`readiness.errors` and are re-exported here only until every module imports
+them from there.
 """
 
 from __future__ import annotations
