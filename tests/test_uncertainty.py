@@ -67,8 +67,8 @@ def test_an_empty_set_of_alternatives_is_refused(field):
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"normalisation": ("minmx",)}, "unknown normalisation 'minmx'.*did you mean 'minmax'"),
-    ({"aggregation": ("geometrc",)}, "unknown aggregation 'geometrc'"),
+    ({"normalisation": ("minmx",)}, "normalisation must be one of .*got 'minmx'; did you mean 'minmax'"),
+    ({"aggregation": ("geometrc",)}, "aggregation must be one of .*got 'geometrc'"),
     ({"treatment": (2, "some")}, "treatment alternatives are winsorisation limits"),
     ({"treatment": (2.5,)}, "treatment alternatives are winsorisation limits"),
     ({"weights": "normal"}, "weights must be 'uniform' or 'dirichlet'"),
@@ -278,3 +278,39 @@ def test_unwritable_cache_only_warns(asem, nominal, tmp_path, monkeypatch):
     ua = uncertainty(asem, None, Space(), n=2, seed=1)
     with pytest.warns(readiness.ReadinessWarning, match="could not cache"):
         assert save_cache(nominal, ua) is None
+
+
+# -- memory -------------------------------------------------------------------------------
+
+
+def test_a_run_that_does_not_fit_is_refused_before_allocating(asem, monkeypatch):
+    import re
+
+    from readiness.analysis import memory
+    from readiness.analysis.engine import check_memory
+    from readiness.analysis.sensitivity import sensitivity
+
+    monkeypatch.setattr(memory, "available_memory", lambda: 2**30)
+    with pytest.raises(SpecError) as exc:
+        sensitivity(asem, None, n=1_000_000_000_000)
+    message = str(exc.value)
+    assert re.fullmatch(r"an analysis with n = 1,000,000,000,000 \(6,000,000,000,000 replicates\) would need about "
+                        r"[\d.]+ PiB of memory, but about 1\.0 GiB is available; at most n = [\d,]+ fits", message)
+    fits = int(message.rsplit("n = ", 1)[1].split()[0].replace(",", ""))
+    space = Space.from_names(DEFAULT_VARY)
+    check_memory(asem, space, fits, "sobol")  # what it offers does fit
+    with pytest.raises(SpecError):
+        check_memory(asem, space, fits + 1, "sobol")
+    with pytest.raises(SpecError, match=r"^an analysis with n = 1,000,000,000,000 would need"):
+        uncertainty(asem, None, n=1_000_000_000_000)
+    with pytest.raises(SpecError, match="a design of n = "):
+        draw(Space(normalisation=("minmax", "zscore")), 10**12)
+
+
+def test_bands_and_ranks_in_json_are_integers_where_whole(asem):
+    ua = uncertainty(asem, None, Space(normalisation=("minmax", "zscore")), n=10, seed=1)
+    d = ua.to_dict()
+    che = next(r for r in d["countries"] if r["country"] == "CHE")
+    assert isinstance(che["nominal_rank"], int) and che["nominal_rank"] == 1
+    assert {"settings", "data_fingerprint", "dataset", "version"} <= set(d)
+    assert "spec" not in d and "fingerprint" not in d and len(d["data_fingerprint"]) == 16

@@ -39,23 +39,13 @@ def _slice(positions):
     return positions
 
 
-def _needs_positive(method, p):
-    """Whether ``method`` needs scores > 0 (the rule of :func:`readiness.aggregate.aggregate_level`)."""
-    from .. import aggregate
-
-    check = getattr(aggregate, "needs_positive", None)
-    if check is not None:
-        return check(method, p=p)
-    return method in aggregate.NEEDS_POSITIVE or (method == "generalised_mean" and p <= 0)
-
-
 def _aggregate_steps(scores, weights, plan, steps, level_methods, method_names, *, p, policy, coverage_min=0.0):
     """Aggregate ``steps`` (indices into ``plan.steps``) of a (replicate, country, node) block in place.
 
     ``level_methods`` holds each replicate's method index per step of ``plan.steps``.
     Returns the (shifted, skipped) flags per replicate.
     """
-    from ..aggregate import aggregate_level
+    from ..aggregate import aggregate_level, positivity_violations
 
     r = scores.shape[0]
     shifted = np.zeros(r, dtype=bool)
@@ -76,9 +66,9 @@ def _aggregate_steps(scores, weights, plan, steps, level_methods, method_names, 
             else:
                 idx = np.flatnonzero(col == mi)
                 rows, sub, wsub = idx, xs[idx], wmat[idx]
-            if _needs_positive(name, p):
-                bad = np.any(sub <= 0, axis=(1, 2))
-                if policy == "skip" and bad.any():
+            bad = positivity_violations(sub, name, p=p)
+            if bad.any():
+                if policy == "skip":
                     skipped[idx[bad]] = True
                     idx = idx[~bad]
                     rows, sub, wsub = idx, sub[~bad], wsub[~bad]

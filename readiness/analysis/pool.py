@@ -57,7 +57,8 @@ def parse_scheduler(scheduler: str) -> str:
 
 
 @contextmanager
-def executor(workers: int = 1, scheduler: str | None = None, executor: Executor | None = None):
+def executor(workers: int = 1, scheduler: str | None = None, executor: Executor | None = None, *,
+             connect_timeout: float = 10.0):
     """A ``concurrent.futures.Executor`` for replicate blocks (or batch briefs), closed on exit.
 
     Parameters
@@ -70,6 +71,8 @@ def executor(workers: int = 1, scheduler: str | None = None, executor: Executor 
         precedence over ``workers``.
     executor : Executor, optional
         Use this executor as it is (not closed on exit).
+    connect_timeout : float, default=10.0
+        Seconds to wait for the Dask scheduler.
 
     Yields
     ------
@@ -93,7 +96,7 @@ def executor(workers: int = 1, scheduler: str | None = None, executor: Executor 
         except ImportError:
             raise SpecError('--scheduler needs dask.distributed: pip install "readiness[distributed]"') from None
         try:
-            client = Client(address, timeout="10s", set_as_default=False)
+            client = Client(address, timeout=f"{connect_timeout}s", set_as_default=False)
         except (OSError, TimeoutError) as exc:
             raise SpecError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
         try:

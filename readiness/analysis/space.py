@@ -93,21 +93,15 @@ def _as_tuple(name, value):
 
 
 def _treatment_value(v):
-    """1..n -> int winsorisation limit; 'none'/'off' -> 'none'."""
-    if isinstance(v, str):
-        text = v.strip().lower()
-        if text in ("none", "off"):
-            return "none"
-        try:
-            f = float(text)
-        except ValueError:
-            raise SpecError(f"treatment alternatives are winsorisation limits (whole numbers >= 0) or 'none'; "
-                            f"got {v!r}") from None
-        v = f
-    if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or v < 0 \
-            or not float(v).is_integer():
-        raise SpecError(f"treatment alternatives are winsorisation limits (whole numbers >= 0) or 'none'; got {v!r}")
-    return int(v)
+    """1..n -> int winsorisation limit (checked as the setting ``winsor_max``); 'none'/'off' -> 'none'."""
+    from ..settings import check_setting
+
+    if isinstance(v, str) and v.strip().lower() in ("none", "off"):
+        return "none"
+    try:
+        return check_setting("winsor_max", v)
+    except SpecError as exc:
+        raise SpecError(f"treatment alternatives are winsorisation limits or 'none': {exc}") from None
 
 
 def _levels_tuple(name, value):
@@ -196,23 +190,14 @@ class Space:
     nonpositive: str = "shift"
 
     def __post_init__(self):
-        from ..aggregate import AGGREGATIONS
-        from ..impute import IMPUTATIONS
-        from ..normalise import NORMALISATIONS
+        from ..settings import check_alternatives
 
         set_ = object.__setattr__
-        for name, registry in (("imputation", IMPUTATIONS), ("normalisation", NORMALISATIONS),
-                               ("aggregation", AGGREGATIONS)):
+        # methods are checked by the settings table, as the Spec's own fields are
+        for name in ("imputation", "normalisation", "aggregation"):
             alts = _as_tuple(name, getattr(self, name))
             if alts is not None:
-                if not alts:
-                    raise SpecError(f"the set of alternatives for {name} is empty; give at least one "
-                                    f"(choose from {', '.join(registry.names)}) or do not vary {name}")
-                for a in alts:
-                    if not isinstance(a, str):
-                        raise SpecError(f"{name} alternatives are method names; got {a!r}")
-                    registry.get(a)
-                alts = tuple(dict.fromkeys(alts))
+                alts = check_alternatives(name, alts)
             set_(self, name, alts)
         alts = _as_tuple("treatment", self.treatment)
         if alts is not None:
