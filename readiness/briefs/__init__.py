@@ -1,0 +1,143 @@
+"""Country briefs: a two-to-four-page A4 PDF (or one HTML file) per country.
+
+>>> import readiness                                              # doctest: +SKIP
+>>> result = readiness.build(readiness.load_dataset())            # doctest: +SKIP
+>>> pdf = readiness.brief(result, "KE")                           # doctest: +SKIP
+>>> readiness.briefs.write_brief(result, "KE", "KEN.pdf")         # doctest: +SKIP
+
+:func:`brief` turns a :class:`Result` and a country into bytes; the pieces are
+:mod:`.context` (Result -> plain dict), :mod:`.charts` (SVG strings) and :mod:`.render`
+(Jinja2 + WeasyPrint). WeasyPrint and matplotlib are imported only when a brief is made.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from ..errors import SpecError
+
+__all__ = ["brief", "write_brief", "brief_all", "brief_uncertainty", "charts_for", "write_atomic", "FORMATS"]
+
+FORMATS = ("pdf", "html")
+
+
+def brief_uncertainty(result, *, progress=None):
+    """The default seeded uncertainty analysis of ``result`` (as ``readiness score`` quotes it; cached)."""
+    from ..analysis.uncertainty import default_uncertainty
+
+    return default_uncertainty(result, progress=progress)
+
+
+def charts_for(ctx: dict) -> dict:
+    """The SVG charts of a brief, grouped by where the template places them."""
+    from . import charts as ch
+
+    out = {"page1": [], "page2": [], "origins": []}
+    if not ctx["scored"]:
+        return out
+    svg, _ = ch.dimension_chart(ctx)
+    out["page1"].append({"svg": svg, "caption": "Dimension scores against the region's, income group's"
+                         + (" and chosen peers'" if ctx["peers"]["codes"] else "") + " medians"})
+    if ctx["uncertainty"]:
+        svg, _ = ch.rank_chart(ctx)
+        out["page1"].append({"svg": svg, "caption": "Rank and 5-95% rank interval among the neighbouring countries"})
+    svg, _ = ch.indicator_chart(ctx)
+    out["page2"].append({"svg": svg, "caption": "Each indicator's normalised score against all scored countries"})
+    if ctx["languages"]["available"] and ctx["languages"]["rows"]:
+        svg, _ = ch.language_chart(ctx)
+        out["origins"].append({"svg": svg, "caption": "Main languages by population share and the open-model "
+                                                      "families covering each"})
+    if ctx["compute"]["available"] and ctx["compute"]["rows"]:
+        svg, _ = ch.compute_chart(ctx)
+        out["origins"].append({"svg": svg, "caption": "GPU clusters hosted in the country, by owner"})
+    return out
+
+
+def brief(result, country, *, fmt: str = "pdf", peers=None, ua=None, uncertainty: bool = True,
+          fetcher=None) -> bytes:
+    """One country's brief as PDF or HTML bytes.
+
+    Parameters
+    ----------
+    result : Result
+    country : str
+        ISO2, ISO3 or name.
+    fmt : {"pdf", "html"}, default="pdf"
+    peers : list of str, optional
+        Countries whose median is shown next to the region's and income group's.
+    ua : UncertaintyResult, optional
+        The analysis the rank interval comes from; default: :func:`brief_uncertainty`.
+    uncertainty : bool, default=True
+        False: no rank interval (and no analysis run).
+    fetcher : AssetFetcher, optional
+        The WeasyPrint URL fetcher (tests pass one to count its calls).
+
+    Returns
+    -------
+    bytes
+
+    Raises
+    ------
+    UnknownCountryError
+        A country or peer not in the dataset.
+    SpecError
+        An unknown format.
+    """
+    from . import render
+    from .context import context
+
+    if fmt not in FORMATS:
+        raise SpecError(f"unknown brief format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if ua is None and uncertainty:
+        from ..api import resolve_country
+
+        if resolve_country(result.dataset, country) in result.scores.index:
+            ua = brief_uncertainty(result)
+    ctx = context(result, country, peers=peers, ua=ua)
+    document = render.html(ctx, charts_for(ctx), for_pdf=fmt == "pdf")
+    if fmt == "html":
+        return document.encode("utf-8")
+    return render.pdf(document, fetcher=fetcher, date=render.document_date(result.dataset.version))
+
+
+def write_atomic(path, data: bytes, *, inputs=()) -> Path:
+    """Write ``data`` to ``path`` through a temporary file beside it, never over an input."""
+    path = Path(path)
+    for src in inputs:
+        if src is not None and Path(src).exists() and path.exists() and os.path.samefile(src, path):
+            raise SpecError(f"the output {path} is one of the inputs; choose another file")
+    if not path.parent.is_dir():
+        raise SpecError(f"the folder of the output {path} does not exist")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o644 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_brief(result, country, path, *, fmt: str | None = None, inputs=(), **kwargs) -> Path:
+    """Write one brief to ``path`` atomically (format from ``fmt`` or the suffix); return the path."""
+    path = Path(path)
+    fmt = fmt or ("html" if path.suffix.lower() in (".html", ".htm") else "pdf")
+    return write_atomic(path, brief(result, country, fmt=fmt, **kwargs), inputs=inputs)
+
+
+def brief_all(result, folder, **kwargs):
+    """Every country's brief into ``folder``, plus ``index.html``; see :func:`readiness.briefs.batch.brief_all`."""
+    from .batch import brief_all as run
+
+    return run(result, folder, **kwargs)

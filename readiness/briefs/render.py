@@ -1,0 +1,137 @@
+"""Render a brief's context to HTML (Jinja2, autoescaped) and to PDF (WeasyPrint).
+
+The templates, CSS and fonts are the package data of ``readiness.reports``. WeasyPrint
+fetches through :class:`AssetFetcher`, which serves files inside that folder and refuses
+everything else (network, other files, ``data:`` URLs), and counts every call, so a
+hostile name in a workbook can make the renderer fetch nothing. The PDF is tagged
+(PDF/UA-1), carries the document language, title and author, and is byte-for-byte
+reproducible: its dates come from ``SOURCE_DATE_EPOCH`` or the dataset version, never
+from the clock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import os
+import re
+from importlib.resources import files
+from pathlib import Path
+
+__all__ = ["assets", "AssetFetcher", "document_date", "html", "pdf"]
+
+
+def assets() -> Path:
+    """The folder of the brief's templates, CSS and fonts (package ``readiness.reports``)."""
+    return Path(str(files("readiness.reports")))
+
+
+def document_date(version) -> str | None:
+    """The date written into the PDF: ``SOURCE_DATE_EPOCH`` (UTC) if set, else the dataset version's
+    year and month (``2026.11`` -> ``2026-11-01``), else None (no date at all)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return _dt.datetime.fromtimestamp(int(epoch), _dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    m = re.match(r"^\s*(\d{4})(?:[.\-](\d{1,2}))?", str(version or ""))
+    if m:
+        month = int(m.group(2) or 1)
+        if 1 <= month <= 12:
+            return f"{m.group(1)}-{month:02d}-01T00:00:00Z"
+    return None
+
+
+def _environment():
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    return Environment(loader=FileSystemLoader(str(assets() / "templates")), autoescape=True,
+                       undefined=StrictUndefined, trim_blocks=False, lstrip_blocks=False, keep_trailing_newline=True)
+
+
+def html(ctx: dict, charts: dict, *, for_pdf: bool = False) -> str:
+    """The brief as one HTML document (inline CSS and SVG; fonts linked only for the PDF)."""
+    from markupsafe import Markup
+
+    root = assets()
+    css = (root / "brief.css").read_text(encoding="utf-8")
+    if for_pdf:
+        css = (root / "fonts.css").read_text(encoding="utf-8") + css
+    safe_charts = {k: [{"svg": Markup(c["svg"]), "caption": c["caption"]} for c in v] for k, v in charts.items()}
+    name = ctx["country"]["name"]
+    meta = {
+        "title": f"{name}: sovereign AI readiness brief",
+        "author": "readiness (sovereign AI readiness toolkit)",
+        "description": f"Country brief for {name} ({ctx['country']['iso3']}) from {ctx['dataset']['label']} "
+                       f"{ctx['dataset']['version']}".strip(),
+        "date": document_date(ctx["dataset"]["version"]),
+    }
+    return _environment().get_template("brief.html").render(ctx=ctx, charts=safe_charts, meta=meta,
+                                                             css=Markup(css))
+
+
+def _fetcher_class():
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class _AssetFetcher(URLFetcher):
+        """Serves files inside the assets folder; refuses (and counts) everything else."""
+
+        def __init__(self, root: Path):
+            super().__init__(allowed_protocols=("file",))
+            self.root = root.resolve()
+            self.calls: list[str] = []
+            self.refused: list[str] = []
+
+        def fetch(self, url, headers=None):
+            self.calls.append(url)
+            path = None
+            if url.startswith("file://"):
+                from urllib.parse import unquote, urlsplit
+
+                path = Path(unquote(urlsplit(url).path)).resolve()
+            if path is None or not path.is_relative_to(self.root) or not path.is_file():
+                self.refused.append(url)
+                raise ValueError(f"the brief renderer fetches only its own assets; refused {url[:80]!r}")
+            kind = {".ttf": "font/ttf", ".css": "text/css", ".svg": "image/svg+xml"}.get(path.suffix,
+                                                                                       "application/octet-stream")
+            return URLFetcherResponse(url, body=path.read_bytes(), headers={"Content-Type": kind})
+
+    return _AssetFetcher
+
+
+def AssetFetcher(root: Path | None = None):  # noqa: N802 - a factory standing for the class (WeasyPrint is lazy)
+    """A WeasyPrint URL fetcher confined to ``root`` (default: :func:`assets`), with ``calls`` and ``refused``."""
+    return _fetcher_class()(root or assets())
+
+
+@contextlib.contextmanager
+def _fixed_clock(date: str | None):
+    """``SOURCE_DATE_EPOCH`` set while the PDF is written: fontTools stamps the subset fonts with it."""
+    if os.environ.get("SOURCE_DATE_EPOCH", "").strip().isdigit():
+        yield
+        return
+    stamp = 0
+    if date:
+        when = _dt.datetime.strptime(date, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=_dt.timezone.utc)
+        stamp = int(when.timestamp())
+    os.environ["SOURCE_DATE_EPOCH"] = str(stamp)
+    try:
+        yield
+    finally:
+        os.environ.pop("SOURCE_DATE_EPOCH", None)
+
+
+def pdf(document: str, *, fetcher=None, date: str | None = None) -> bytes:
+    """The HTML document as a tagged PDF/UA-1 (bytes), reproducible byte for byte.
+
+    ``date`` (ISO, as :func:`document_date` gives) stamps the embedded font subsets,
+    unless ``SOURCE_DATE_EPOCH`` is set.
+    """
+    import logging
+
+    from weasyprint import HTML
+
+    fetcher = fetcher or AssetFetcher()
+    logging.getLogger("weasyprint").setLevel(logging.CRITICAL)   # refused fetches are counted, not printed
+    base = assets().resolve().as_uri() + "/"
+    doc = HTML(string=document, base_url=base, url_fetcher=fetcher)
+    with _fixed_clock(date):
+        return doc.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=b"readiness-brief")

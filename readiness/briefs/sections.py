@@ -1,0 +1,342 @@
+"""The brief's sections that apply a rule or call another capability.
+
+Strengths and weaknesses (a stated percentile-rank rule), the sovereignty-exposure box,
+the languages and hosted compute (from :mod:`readiness.origins`, default data only),
+the policy levers (from :mod:`readiness.analysis.levers`), the method note and the
+not-scored page. A capability that is not installed, or a dataset without the tables
+it reads, gives a section that says so instead of failing the brief.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+import re
+
+from ..serialise import display
+
+__all__ = ["strengths_weaknesses", "rule_size", "sovereignty", "languages", "hosted_compute", "levers",
+           "unavailable_levers", "method_note", "not_scored"]
+
+GII_INDICATORS = 78      # the Global Innovation Index's framework size, its rule's anchor
+GII_CUTOFF = 10          # GII: at or above the country's own 10th-highest percentile rank
+TOP_N = 3                # GII: plus any indicator ranked in the top 3 of all countries
+
+
+def _clip(text, limit=120):
+    from .context import clip
+
+    return clip(text, limit)
+
+
+def rule_size(n_indicators: int) -> int:
+    """The cut-off k of the strengths rule for a framework of ``n_indicators``.
+
+    The GII's 10th of 78 scaled to the framework (10 x n / 78, rounded), at least 2.
+    """
+    return max(2, int(round(GII_CUTOFF * n_indicators / GII_INDICATORS)))
+
+
+def strengths_weaknesses(rows) -> dict:
+    """Strengths and weaknesses by the Global Innovation Index's percentile-rank rule, scaled.
+
+    An indicator's percentile rank is 100 (n - rank) / (n - 1) among the n scored countries
+    with a score. Strengths: observed indicators at or above the country's own k-th highest
+    percentile rank, plus any ranked in the top 3 of all countries; weaknesses the mirror
+    at the bottom (k-th lowest, bottom 3). Missing and imputed values are never signalled;
+    an indicator is never both.
+    """
+    k = rule_size(len(rows))
+    obs = [r for r in rows if r["flag"] == "observed" and r["percentile"] is not None]
+    pcts = sorted((r["percentile"] for r in obs), reverse=True)
+    strengths, weaknesses = [], []
+    if pcts:
+        hi = pcts[min(k, len(pcts)) - 1]
+        lo = sorted(pcts)[min(k, len(pcts)) - 1]
+        for r in obs:
+            if r["percentile"] >= hi - 1e-9 or r["rank"] <= TOP_N:
+                strengths.append(r)
+        for r in obs:
+            if r in strengths:
+                continue
+            if r["percentile"] <= lo + 1e-9 or r["rank"] > r["n"] - TOP_N:
+                weaknesses.append(r)
+    strengths.sort(key=lambda r: (-r["percentile"], r["code"]))
+    weaknesses.sort(key=lambda r: (r["percentile"], r["code"]))
+
+    def item(r):
+        return {"name": r["name"], "code": r["code"], "rank": r["rank"], "n": r["n"],
+                "percentile": f"{r['percentile']:.0f}", "dimension": r["dimension_name"]}
+
+    rule = (f"An indicator's percentile rank is its position among the countries scored on it (100 = best). "
+            f"Strengths are the observed indicators at or above this country's own {_ordinal(k)}-highest "
+            f"percentile rank, or ranked in the top {TOP_N} of all countries; weaknesses are the mirror "
+            f"({_ordinal(k)}-lowest, or bottom {TOP_N}). This is the Global Innovation Index's rule "
+            f"(10th of {GII_INDICATORS} indicators) scaled to this framework's {len(rows)} indicators "
+            f"(10 × {len(rows)} / {GII_INDICATORS}, at least 2). Missing or imputed values are not signalled.")
+    return {"strengths": [item(r) for r in strengths], "weaknesses": [item(r) for r in weaknesses],
+            "k": k, "rule": rule}
+
+
+def _ordinal(k):
+    return f"{k}{'th' if 10 <= k % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(k % 10, 'th')}"
+
+
+def _origins():
+    try:
+        return importlib.import_module("readiness.origins")
+    except ImportError:
+        return None
+
+
+def _frame_rows(frame):
+    if frame is None:
+        return None
+    return frame.to_dict("records")
+
+
+def _pick(row, *names, default=None):
+    for n in names:
+        if n in row and row[n] is not None and not (isinstance(row[n], float) and math.isnan(row[n])):
+            return row[n]
+    return default
+
+
+def languages(dataset, iso3) -> dict:
+    """Main languages by population share and the open-model families covering each (C7)."""
+    mod = _origins()
+    if mod is None or not hasattr(mod, "languages"):
+        return {"available": False, "rows": [], "note": "Language coverage is not available in this version.",
+                "source": ""}
+    frame = mod.languages(dataset, iso3)
+    if frame is None:
+        return {"available": False, "rows": [], "note": "Language tables come with the default dataset only; "
+                "this dataset has none.", "source": ""}
+    rows = []
+    for r in _frame_rows(frame):
+        fams = _pick(r, "families", "model_families", "models", default="")
+        if isinstance(fams, (list, tuple)):
+            fams = ", ".join(map(str, fams))
+        origins = _pick(r, "origins", "origin", default="")
+        if isinstance(origins, (list, tuple)):
+            origins = ", ".join(map(str, origins))
+        share = float(_pick(r, "share", default=0.0))     # percent (C7)
+        rows.append({"language": _clip(_pick(r, "name", "language_name", "language", default="?"), 40),
+                     "share": share, "families": _clip(fams, 120), "origins": _clip(origins, 80)})
+    return {"available": True, "rows": rows, "note": None if rows else "No language data for this country.",
+            "source": "Source: Unicode CLDR population shares; model language lists (see annex)"}
+
+
+def hosted_compute(dataset, iso3) -> dict:
+    """GPU clusters hosted in the country: owner, owner country, status, H100e (C7)."""
+    mod = _origins()
+    if mod is None or not hasattr(mod, "hosted_compute"):
+        return {"available": False, "rows": [], "note": "Hosted-compute detail is not available in this version.",
+                "source": ""}
+    frame = mod.hosted_compute(dataset, iso3)
+    if frame is None:
+        return {"available": False, "rows": [], "note": "Hosted-compute tables come with the default dataset "
+                "only; this dataset has none.", "source": ""}
+    rows = []
+    records = [r for r in _frame_rows(frame) if str(r.get("status", "")).lower() not in ("decommissioned", "nan")]
+    retired = len(frame) - len(records)
+    records.sort(key=lambda r: -(float(_pick(r, "h100e", default=0.0) or 0.0)))
+    for r in records:
+        h = _pick(r, "h100e", "H100e", "h100_equivalents")
+        rows.append({"owner": _clip(_pick(r, "owner", default="unknown"), 50),
+                     "owner_country": _clip(_pick(r, "owner_country", "owner country", default="unknown"), 40),
+                     "status": _clip(_pick(r, "status", default=""), 30),
+                     "name": _clip(_pick(r, "cluster", "name", default=""), 60),
+                     "h100e": None if h is None else float(h),
+                     "h100e_text": "–" if h is None else f"{float(h):,.0f}"})
+    return {"available": True, "rows": rows, "retired": retired,
+            "total": f"{sum(r['h100e'] or 0.0 for r in rows):,.0f}",
+            "note": None if rows else "No operating GPU cluster is listed as hosted in this country"
+                                      + (f" ({retired} decommissioned)." if retired else "."),
+            "source": "Source: Epoch AI, Data on GPU Clusters (CC BY 4.0)"}
+
+
+def _origin_coverage(dataset, iso3):
+    mod = _origins()
+    if mod is None or not hasattr(mod, "origin_coverage"):
+        return None
+    cov = mod.origin_coverage(dataset, iso3)
+    if not cov:
+        return None
+    parts = []
+    for key, value in cov.items():
+        v = value if not isinstance(value, dict) else value.get("share")
+        try:
+            v = float(v)
+        except (TypeError, ValueError):
+            continue
+        if math.isnan(v):
+            continue
+        pct = v     # percent (C7)
+        parts.append({"origin": "at least two origins" if key == "at_least_two_origins" else _clip(key, 30),
+                      "share": f"{pct:.0f}%"})
+    return parts
+
+
+def _meaning(description):
+    """The sentence of an indicator's description that says what higher means, if there is one."""
+    for sentence in re.split(r"(?<=\.)\s+", str(description or "")):
+        if sentence.lower().startswith("higher"):
+            return _clip(sentence, 160)
+    return ""
+
+
+def sovereignty(result, iso3, rows) -> dict:
+    """Export-control standing, where compute sits, languages no open model serves, chip concentration."""
+    ds = result.dataset
+    ind = ds.indicators
+    if "lever" in ind.columns:
+        exposure_codes = [r["code"] for r in rows if not r["lever"]]
+    else:  # before the framework carries its lever column: the export-control indicator by name
+        exposure_codes = [r["code"] for r in rows if re.search(r"export[- ]control", r["name"], re.I)]
+    exposures = []
+    for r in rows:
+        if r["code"] in exposure_codes:
+            exposures.append({"name": r["name"], "value": r["value_text"], "unit": r["unit"], "year": r["year"],
+                              "note": r["note"], "meaning": _meaning(ind.at[r["code"], "description"]
+                                                                     if "description" in ind.columns else "")})
+    try:
+        from ..io.trade import INDICATOR_CODES
+        trade_codes = [c for c in INDICATOR_CODES.values() if c in ind.index]
+    except ImportError:
+        trade_codes = []
+    chips = [{"name": r["name"], "value": r["value_text"], "unit": r["unit"], "year": r["year"]}
+             for r in rows if r["code"] in trade_codes and r["value"] is not None]
+    if not trade_codes:
+        chip_note = "This framework has no chip-supplier concentration indicator."
+    elif not chips:
+        chip_note = "No bilateral trade data for this country; see --trade."
+    else:
+        chip_note = None
+    langs = languages(ds, iso3)
+    unserved = None
+    if langs["available"] and langs["rows"]:
+        missing = [r for r in langs["rows"] if not r["families"]]
+        unserved = {"share": f"{sum(r['share'] for r in missing):.0f}%",
+                    "languages": ", ".join(f"{r['language']} ({r['share']:.0f}%)" for r in missing) or "none"}
+    compute = hosted_compute(ds, iso3)
+    return {"exposures": exposures, "chips": chips, "chip_note": chip_note, "unserved": unserved,
+            "languages_note": langs["note"], "compute": compute, "origins": _origin_coverage(ds, iso3)}
+
+
+def unavailable_levers(why: str) -> dict:
+    return {"available": False, "note": why, "rows": [], "exposures": [], "target": None}
+
+
+_TARGETS = {"region_top_quartile": "the top-quarter value of the country's region"}
+
+
+def levers(result, iso3, *, top: int = 5) -> dict:
+    """The indicators whose improvement would raise the composite most (C10), as rows for a table."""
+    try:
+        mod = importlib.import_module("readiness.analysis.levers")
+        func = mod.levers
+    except (ImportError, AttributeError):
+        return unavailable_levers("Policy levers are not available in this version of readiness.")
+    frame = func(result, iso3, top=top)
+    if frame is None or len(frame) == 0:
+        return unavailable_levers("No indicator of this country can be raised further.")
+    rows, exposures = [], []
+    target = None
+    from .context import value_text
+
+    for r in frame.to_dict("records"):
+        target = target or r.get("target")
+        unit = _clip(r.get("unit"), 40)
+        rank_before, rank_after = r.get("rank_before"), r.get("rank_after")
+        row = {
+            "name": _clip(r.get("name") or r.get("indicator"), 70),
+            "now": value_text(r.get("value")), "target": value_text(r.get("target_value")), "unit": unit,
+            "peer": _clip(r.get("peer_name") or r.get("peer") or "–", 40),
+            "score_before": display(r.get("score_before"), "composite"),
+            "score_after": display(r.get("score_after"), "composite"),
+            "gain": "+" + display(r.get("gain"), "change") if _finite(r.get("gain")) else "–",
+            "rank_before": display(rank_before, "rank"), "rank_after": display(rank_after, "rank"),
+            "rank_gain": display(r.get("rank_gain"), "rank"),
+        }
+        (rows if str(r.get("kind", "lever")) == "lever" else exposures).append(row)
+    return {"available": True, "note": None, "rows": rows, "exposures": exposures,
+            "target": _TARGETS.get(str(target), _clip(str(target or "").replace("_", " "), 60))}
+
+
+def _finite(x):
+    try:
+        return not math.isnan(float(x))
+    except (TypeError, ValueError):
+        return False
+
+
+def method_note(result, ctx, *, old_after: int = 3) -> dict:
+    """The pipeline in five lines with the settings, and the caveats for this country."""
+    spec = result.spec
+    ds = result.dataset
+    levels = {lv: spec.aggregation_by_level.get(lv, spec.aggregation) for lv in sorted(set(result.levels.values()))
+              if lv > 1}
+    agg = ", ".join(f"level {lv}: {m}" for lv, m in levels.items()) if len(set(levels.values())) > 1 \
+        else spec.aggregation
+    lines = [
+        f"Data: {ctx['dataset']['n_countries']} countries × {ctx['dataset']['n_indicators']} indicators; a country "
+        f"is scored when at least {spec.coverage_min:.0%} of its indicators are observed "
+        f"({ctx['dataset']['n_scored']} are).",
+        f"Imputation: {spec.imputation}; outliers: {spec.outliers} (winsorise up to {spec.winsor_max} points "
+        f"while |skew| ≥ {spec.skew_max:g} and kurtosis ≥ {spec.kurt_max:g}, else {spec.outlier_fallback}).",
+        f"Normalisation: {spec.normalisation} to {spec.normalisation_low:g}-{spec.normalisation_high:g}, "
+        "direction applied so that higher is better.",
+        f"Weights: {spec.weights}, renormalised over a country's present indicators; aggregation: {agg} "
+        f"(an aggregate needs {spec.aggregate_coverage_min:.0%} of its children).",
+        "Ranks: descending, ties share the best rank; the rank interval comes from the seeded uncertainty "
+        "analysis (treatment, normalisation, weights and aggregation redrawn).",
+    ]
+    rows = ctx["indicator_rows"]
+    year = ctx["dataset"]["year"]
+    caveats = []
+    missing = [r["name"] for r in rows if r["flag"] == "missing"]
+    imputed = [r["name"] for r in rows if r["flag"] == "imputed"]
+    if missing:
+        caveats.append(f"Missing ({len(missing)}): {', '.join(missing)}; their dimension's other indicators carry "
+                       "their weight.")
+    if imputed:
+        caveats.append(f"Imputed ({len(imputed)}, {spec.imputation}): {', '.join(imputed)}.")
+    if year is not None:
+        old = [f"{r['name']} ({r['year']})" for r in rows
+               if r["flag"] == "observed" and r["year_number"] is not None and r["year_number"] < year - old_after]
+        if old:
+            caveats.append(f"Older than {old_after} years (before {year - old_after}): {', '.join(old)}.")
+    return {"lines": lines, "caveats": caveats, "audit": _audit_headline(result)}
+
+
+def _audit_headline(result):
+    """The audit's headline (reliability per dimension, flagged indicators) once the audit exists."""
+    try:
+        mod = importlib.import_module("readiness.analysis.audit")
+    except ImportError:
+        return None
+    headline = getattr(mod, "headline", None)
+    if headline is None:
+        return None
+    text = headline(result)
+    return _clip(text, 600) if text else None
+
+
+def not_scored(result, iso3, rows) -> dict:
+    """Why the country is not scored and what data would make it scored."""
+    spec = result.spec
+    n = len(rows)
+    observed = sum(r["flag"] == "observed" for r in rows)
+    need = int(math.ceil(spec.coverage_min * n - 1e-9))
+    missing = [r for r in rows if r["flag"] == "missing"]
+    by_dim = {}
+    for r in missing:
+        by_dim.setdefault(r["dimension_name"] or "other", []).append(r)
+    return {
+        "observed": observed, "indicators": n, "share": f"{observed / n:.0%}" if n else "0%",
+        "coverage_min": f"{spec.coverage_min:.0%}", "needed": max(0, need - observed), "required": need,
+        "missing_by_dimension": [{"dimension": d, "indicators": [{"name": r["name"], "source": r["source"],
+                                                                   "unit": r["unit"]} for r in rs]}
+                                 for d, rs in by_dim.items()],
+    }
