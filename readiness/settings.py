@@ -4,8 +4,9 @@ Everything that reads or shows a setting uses this table: :class:`~readiness.spe
 checks its fields with it, ``--set name=value`` is coerced by :func:`parse_setting`,
 settings files and the workbook's Settings sheet are checked by :func:`check_settings`
 (every problem at once), the uncertainty ``Space`` checks its alternatives with
-:func:`check_setting`, and ``readiness settings`` and ``docs/settings.md`` print
-:func:`settings_table`.
+:func:`check_alternatives`, and ``readiness settings`` and ``docs/settings.md`` print
+:func:`settings_table`. The rule types (:class:`Interval`, :class:`Choice` ...) live in
+:mod:`readiness._rules`.
 
 Allowed names come from the method registries (``NORMALISATIONS``, ``IMPUTATIONS``,
 ``AGGREGATIONS``) and from ``treat.OUTLIER_METHODS``, read when a value is checked, so
@@ -29,13 +30,10 @@ s.csv: winsor_max must be a whole number >= 0; got 2.5
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from numbers import Integral, Real
 
-import numpy as np
-
+from ._rules import AnyOf, Choice, Flag, Interval, Invalid, Table, Text
 from ._validation import did_you_mean
 from .errors import SpecError, shorten
 
@@ -47,257 +45,6 @@ __all__ = [
 
 SEED_MAX = 2**32 - 1  # scikit-learn's random_state (iterative imputation) takes 0 .. 2**32 - 1
 P_MIN, P_MAX = 0.01, 100.0  # |generalised_mean_p|: see the table's help and docs/settings.md
-
-
-class _Bad(Exception):
-    """A value that breaks a rule; ``hint`` is appended to the message (e.g. did you mean)."""
-
-    def __init__(self, hint: str = "", key=None):
-        super().__init__(hint)
-        self.hint = hint
-        self.key = key  # set by Table: the entry (key) at fault
-
-
-# -- rules ----------------------------------------------------------------------------------
-
-
-def _fmt(x) -> str:
-    return f"{x:g}" if isinstance(x, float) else str(x)
-
-
-@dataclass(frozen=True)
-class Interval:
-    """A finite number (``float``) or whole number (``int``) between ``low`` and ``high``.
-
-    ``closed`` says which ends belong to the interval: "both", "left", "right", "neither".
-    A bound of None is no bound.
-    """
-
-    kind: type
-    low: float | None = None
-    high: float | None = None
-    closed: str = "both"
-
-    @property
-    def type_name(self) -> str:
-        return "int" if self.kind is int else "float"
-
-    def describe(self) -> str:
-        what = "a whole number" if self.kind is int else "a finite number"
-        lo_in = self.closed in ("both", "left")
-        hi_in = self.closed in ("both", "right")
-        if self.low is not None and self.high is not None:
-            if lo_in and hi_in:
-                return f"{what} between {_fmt(self.low)} and {_fmt(self.high)}"
-            return (f"{what} {'>=' if lo_in else '>'} {_fmt(self.low)} "
-                    f"and {'<=' if hi_in else '<'} {_fmt(self.high)}")
-        if self.low is not None:
-            return f"{what} {'>=' if lo_in else '>'} {_fmt(self.low)}"
-        if self.high is not None:
-            return f"{what} {'<=' if hi_in else '<'} {_fmt(self.high)}"
-        return what
-
-    def allowed(self) -> str:
-        lo_in = self.closed in ("both", "left")
-        hi_in = self.closed in ("both", "right")
-        whole = "whole, " if self.kind is int else ""
-        if self.low is not None and self.high is not None:
-            return f"{whole}{'[' if lo_in else '('}{_fmt(self.low)}, {_fmt(self.high)}{']' if hi_in else ')'}"
-        if self.low is not None:
-            return f"{whole}{'>=' if lo_in else '>'} {_fmt(self.low)}"
-        if self.high is not None:
-            return f"{whole}{'<=' if hi_in else '<'} {_fmt(self.high)}"
-        return "any whole number" if self.kind is int else "any finite number"
-
-    def check(self, value):
-        x = self._number(value)
-        if self.low is not None and (x < self.low or (x == self.low and self.closed in ("right", "neither"))):
-            raise _Bad()
-        if self.high is not None and (x > self.high or (x == self.high and self.closed in ("left", "neither"))):
-            raise _Bad()
-        return x
-
-    def _number(self, value):
-        if isinstance(value, str):
-            text = value.strip()
-            try:
-                value = int(text) if len(text) <= 30 else float(text)
-            except ValueError:
-                try:
-                    value = float(text)
-                except ValueError:
-                    raise _Bad() from None
-        if isinstance(value, bool) or not isinstance(value, Real):
-            raise _Bad()
-        if isinstance(value, Integral) and self.kind is int:
-            return int(value)
-        try:
-            x = float(value)
-        except OverflowError:  # an integer too large for a float
-            raise _Bad() from None
-        if not math.isfinite(x):
-            raise _Bad()
-        if self.kind is int:
-            if not x.is_integer():
-                raise _Bad()
-            return int(x)
-        return x
-
-
-@dataclass(frozen=True)
-class AnyOf:
-    """A value that satisfies one of several intervals (e.g. a range with a gap around 0)."""
-
-    parts: tuple
-
-    @property
-    def type_name(self) -> str:
-        return self.parts[0].type_name
-
-    def describe(self) -> str:
-        return " or ".join(p.describe() if i == 0 else p.describe().removeprefix("a finite number ")
-                           .removeprefix("a whole number ") for i, p in enumerate(self.parts))
-
-    def allowed(self) -> str:
-        return " or ".join(p.allowed() for p in self.parts)
-
-    def check(self, value):
-        for part in self.parts:
-            try:
-                return part.check(value)
-            except _Bad:
-                continue
-        raise _Bad()
-
-
-@dataclass(frozen=True)
-class Choice:
-    """One name among ``source``: a tuple of names, or a callable returning them (a registry's).
-
-    Matching ignores case and surrounding spaces; the canonical name is returned.
-    """
-
-    source: tuple | Callable
-
-    type_name = "str"
-
-    def names(self) -> list[str]:
-        return list(self.source() if callable(self.source) else self.source)
-
-    def describe(self) -> str:
-        return "one of " + ", ".join(repr(n) for n in self.names())
-
-    def allowed(self) -> str:
-        return ", ".join(self.names())
-
-    def check(self, value):
-        names = self.names()
-        if not isinstance(value, str):
-            raise _Bad()
-        lowered = {n.lower(): n for n in names}
-        hit = lowered.get(value.strip().lower())
-        if hit is None:
-            raise _Bad(did_you_mean(value.strip(), names))
-        return hit
-
-
-@dataclass(frozen=True)
-class Flag:
-    """True or false; text ``true/false``, ``yes/no``, ``1/0`` (any case) is accepted."""
-
-    type_name = "bool"
-
-    def describe(self) -> str:
-        return "true or false"
-
-    def allowed(self) -> str:
-        return "true, false"
-
-    def check(self, value):
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, np.bool_):
-            return bool(value)
-        if isinstance(value, Real) and value in (0, 1):
-            return bool(value)
-        if isinstance(value, str):
-            text = value.strip().lower()
-            if text in ("true", "yes", "1"):
-                return True
-            if text in ("false", "no", "0"):
-                return False
-        raise _Bad()
-
-
-@dataclass(frozen=True)
-class Text:
-    """A non-empty piece of text (e.g. a column name), at most ``max_len`` characters."""
-
-    max_len: int = 200
-
-    type_name = "str"
-
-    def describe(self) -> str:
-        return f"a non-empty text of at most {self.max_len} characters"
-
-    def allowed(self) -> str:
-        return "text"
-
-    def check(self, value):
-        if not isinstance(value, str) or not value.strip() or len(value.strip()) > self.max_len:
-            raise _Bad()
-        return value.strip()
-
-
-@dataclass(frozen=True)
-class Table:
-    """A mapping ``{key: value}``; given as a mapping or as text ``'key=value; key=value'``."""
-
-    key: object
-    value: object
-    key_label: str = "key"
-
-    type_name = "mapping"
-
-    def describe(self) -> str:
-        return f"a table of {self.key_label} = value (written 'key=value; key=value')"
-
-    def allowed(self) -> str:
-        return f"{{{self.key_label}: {self.value.allowed()}}}"
-
-    def parse_text(self, text):
-        out = {}
-        if text is None or (isinstance(text, float) and math.isnan(text)) or str(text).strip() == "":
-            return out
-        for part in str(text).replace(",", ";").split(";"):
-            if not part.strip():
-                continue
-            k, sep, v = part.partition("=")
-            if not sep:
-                raise _Bad()
-            out[k.strip()] = v.strip()
-        return out
-
-    def check(self, value):
-        if not isinstance(value, Mapping):
-            value = self.parse_text(value)
-        out = {}
-        for k, v in value.items():
-            key = self.check_key(k)
-            out[key] = self.check_entry(key, v)
-        return out
-
-    def check_key(self, k):
-        try:
-            return self.key.check(k.strip() if isinstance(k, str) else k)
-        except _Bad as bad:
-            raise _Bad(key=k) from bad
-
-    def check_entry(self, key, v):
-        try:
-            return self.value.check(v)
-        except _Bad as bad:
-            raise _Bad(bad.hint, key=("value", key)) from None
 
 
 # -- the table ------------------------------------------------------------------------------
@@ -321,29 +68,21 @@ class Setting:
         return self.rule.allowed()
 
 
-def _imputations():
-    from .impute import IMPUTATIONS
+def _names(module: str, attr: str) -> Callable:
+    """A callable giving the names of registry ``readiness.<module>.<attr>`` at check time."""
+    def names():
+        import importlib
 
-    return IMPUTATIONS.names
+        found = getattr(importlib.import_module(f"readiness.{module}"), attr)
+        return found.names if hasattr(found, "names") else list(found)
 
-
-def _normalisations():
-    from .normalise import NORMALISATIONS
-
-    return NORMALISATIONS.names
-
-
-def _aggregations():
-    from .aggregate import AGGREGATIONS
-
-    return AGGREGATIONS.names
+    return names
 
 
-def _outlier_methods():
-    from .treat import OUTLIER_METHODS
-
-    return OUTLIER_METHODS
-
+_imputations = _names("impute", "IMPUTATIONS")
+_normalisations = _names("normalise", "NORMALISATIONS")
+_aggregations = _names("aggregate", "AGGREGATIONS")
+_outlier_methods = _names("treat", "OUTLIER_METHODS")
 
 _UNIT = Interval(float, 0.0, 1.0)
 _NONNEG = Interval(float, 0.0)
@@ -448,29 +187,9 @@ def _unknown(name, where) -> str:
     return f"{_where(where, name, 'name')}unknown setting {shorten(name)}{hint}"
 
 
-def _message(setting, value, bad, where, name=None) -> str:
+def _message(label, rule, value, hint, where) -> str:
     """One line: where, the field, what is expected, what was found (shortened)."""
-    rule = setting.rule
-    label = name or setting.name
-    if bad.key is not None and isinstance(rule, Table):
-        if isinstance(bad.key, tuple):  # a bad entry value
-            return (f"{_where(where, label)}{setting.name}.{bad.key[1]} must be {rule.value.describe()}; "
-                    f"got {shorten(value)}{bad.hint}")
-        return (f"{_where(where, label)}{setting.name} keys are {rule.key_label}s "
-                f"({rule.key.describe()}); got {shorten(bad.key)}")
-    return f"{_where(where, label)}{label} must be {rule.describe()}; got {shorten(value)}{bad.hint}"
-
-
-def _check_one(name, value, where):
-    """Coerce ``value`` for the (possibly dotted) ``name``; return (head, key, coerced) or raise _Bad."""
-    head, dot, key = name.partition(".")
-    setting = SETTINGS[head]
-    if dot:
-        if not isinstance(setting.rule, Table):
-            raise KeyError(name)
-        k = setting.rule.check_key(key)
-        return head, k, setting.rule.check_entry(k, value)
-    return head, None, setting.rule.check(value)
+    return f"{_where(where, label)}{label} must be {rule.describe()}; got {shorten(value)}{hint}"
 
 
 def check_setting(name: str, value, *, where=None):
@@ -532,31 +251,36 @@ def check_settings(mapping: Mapping, *, where=None) -> dict:
     problems: list[str] = []
     for raw, value in mapping.items():
         name = str(raw).strip()
-        head = name.partition(".")[0]
-        if head not in SETTINGS or ("." in name and not isinstance(SETTINGS[head].rule, Table)):
+        head, dot, key = name.partition(".")
+        rule = SETTINGS[head].rule if head in SETTINGS else None
+        if rule is None or (dot and not isinstance(rule, Table)):
             problems.append(_unknown(name, where))
-            continue
-        setting = SETTINGS[head]
-        if isinstance(setting.rule, Table) and "." not in name:
+        elif not isinstance(rule, Table):
             try:
-                entries = value if isinstance(value, Mapping) else setting.rule.parse_text(value)
-            except _Bad as bad:
-                problems.append(_message(setting, value, bad, where))
-                continue
-            out[head] = {}  # a whole table replaces the table
-            items = [(f"{head}.{k}", v) for k, v in entries.items()]
+                out[head] = rule.check(value)
+            except Invalid as bad:
+                problems.append(_message(head, rule, value, bad.hint, where))
         else:
-            items = [(name, value)]
-        for item, v in items:
             try:
-                _, key, coerced = _check_one(item, v, where)
-            except _Bad as bad:
-                problems.append(_message(setting, v, bad, where, item if "." in item else None))
+                entries = {key: value} if dot else rule.entries(value)
+            except Invalid:
+                problems.append(_message(head, rule, value, "", where))
                 continue
-            if key is None:
-                out[head] = coerced
-            else:
-                out.setdefault(head, {})[key] = coerced
+            if not dot:
+                out[head] = {}  # a whole table replaces the table; a dotted name adds an entry
+            table = out.setdefault(head, {})
+            for k, v in entries.items():
+                label = f"{head}.{k}"
+                try:
+                    k = rule.key.check(k.strip() if isinstance(k, str) else k)
+                except Invalid:
+                    problems.append(f"{_where(where, label)}{head} keys are {rule.key_label}s "
+                                    f"({rule.key.describe()}); got {shorten(k)}")
+                    continue
+                try:
+                    table[k] = rule.value.check(v)
+                except Invalid as bad:
+                    problems.append(_message(label, rule.value, v, bad.hint, where))
     bad_fields = {p.partition(".")[0] for p in map(str, mapping)}
     for fields, test, expected in _CROSS:
         if any(f in bad_fields and f not in out for f in fields) or not any(f in out for f in fields):
@@ -579,10 +303,10 @@ def check_alternatives(name: str, values, *, where=None) -> tuple:
 
     >>> check_alternatives("normalisation", "MinMax, zscore; minmax")
     ('minmax', 'zscore')
-    >>> check_alternatives("winsor_max", [])
+    >>> check_alternatives("winsor_max", [])  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    readiness.errors.SpecError: the set of alternatives for winsor_max is empty; give at least one or do not vary winsor_max
+    readiness.errors.SpecError: the set of alternatives for winsor_max is empty; give at least one or do not ...
     """
     if isinstance(values, str):
         values = [v.strip() for v in values.replace(";", ",").split(",") if v.strip()]
@@ -670,10 +394,10 @@ def settings_markdown() -> str:
         "",
         f"- `seed` is a whole number from 0 to {SEED_MAX} (2^32 - 1, the range scikit-learn's",
         "  iterative imputer accepts); the same rule holds for `score` and `sensitivity`.",
-        f"- `generalised_mean_p` lies in [-{P_MAX:g}, -{P_MIN:g}] or [{P_MIN:g}, {P_MAX:g}]. Beyond |p| = {P_MAX:g} the",
-        "  mean is the largest (or smallest) child to within a few per cent, and x^p overflows for",
-        f"  scores above about {10 ** (308 / P_MAX):.0f}; below |p| = {P_MIN:g} it is the geometric mean to within rounding",
-        "  and x^p loses its precision (use `aggregation = \"geometric\"`).",
+        f"- `generalised_mean_p` lies in [-{P_MAX:g}, -{P_MIN:g}] or [{P_MIN:g}, {P_MAX:g}]. Beyond |p| = {P_MAX:g}",
+        "  the mean is the largest (or smallest) child to within a few per cent, and x^p overflows",
+        f"  for scores above about {10 ** (308 / P_MAX):.0f}; below |p| = {P_MIN:g} it is the geometric mean to",
+        "  within rounding and x^p loses its precision (use `aggregation = \"geometric\"`).",
         "- `skew_max` and `kurt_max` are limits on absolute skewness and excess kurtosis, so >= 0.",
         "",
     ]
