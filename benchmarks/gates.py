@@ -80,8 +80,14 @@ def gates(data=None, reference=REFERENCE) -> list[str]:
     twn = "TWN" in scored
     twn_dims = ", ".join(f"{d} {s.at['TWN', d]:.1f}" if twn and pd.notna(s.at["TWN", d]) else f"{d} -"
                          for d in dims) if twn else ""
-    out.append(f"Taiwan (TWN) scored: {'yes' if twn else 'no'}"
+    why = ""
+    if not twn and "TWN" in result.not_scored.index:
+        why = f" ({result.not_scored.at['TWN', 'reason']})"
+    out.append(f"Taiwan (TWN) scored: {'yes' if twn else 'no'}{why}"
                + (f"; complete: {'yes' if complete.get('TWN', False) else 'no'} ({twn_dims})" if twn else ""))
+    reasons = result.not_scored["reason"].str.replace(r"\d+%", "x%", regex=True).str.replace(
+        r"\(\d+ of \d+ indicators; needs \d+\)", "", regex=True).str.strip().value_counts()
+    out.append("not scored, by reason: " + "; ".join(f"{r} {n}" for r, n in reasons.items()))
 
     out.append("")
     out.append("item-dimension correlations (Pearson, normalised values, scored countries; * = under 0.3)")
