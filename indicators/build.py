@@ -76,7 +76,8 @@ SOURCE_COLUMNS = ["source", "name", "publisher", "url", "licence", "year", "cita
 DIMENSIONS = ("compute", "chips", "talent", "localisation")
 SUBDIMENSIONS = ("connectivity_power", "hosted_compute")  # under compute
 SUPPLEMENT = "supplement/national_supplement.csv"
-SUPPLEMENT_SERIES = {"SP.POP.TOTL": "population", "GB.XPD.RSDV.GD.ZS": "rd", "internet_users": None,
+SUPPLEMENT_SERIES = {"SP.POP.TOTL": "population", "GB.XPD.RSDV.GD.ZS": "rd", "SE.TER.ENRR": "tertiary",
+                     "internet_users": None,
                      "researchers_fte": None}
 
 # WDI series used, by file name (lower-case code).
