@@ -75,13 +75,18 @@ class Interval:
 
     def check(self, value):
         x = self._number(value)
-        lo, hi = self._ends()
-        if (lo and (x < self.low or (x == self.low and lo[0] == ">"))) or \
-                (hi and (x > self.high or (x == self.high and hi[0] == "<"))):
+        low_in, high_in = self.closed in ("both", "left"), self.closed in ("both", "right")
+        if (self.low is not None and (x < self.low if low_in else x <= self.low)) or \
+                (self.high is not None and (x > self.high if high_in else x >= self.high)):
             raise Invalid()
         return x
 
     def _number(self, value):
+        kind = type(value)
+        if kind is float and self.kind is float and math.isfinite(value):  # the common case, fast
+            return value
+        if kind is int and self.kind is int:
+            return value
         if isinstance(value, str):
             try:
                 value = float(value) if "." in value or "e" in value.lower() or "n" in value.lower() else int(value)
@@ -128,7 +133,7 @@ class AnyOf:
 
 @dataclass(frozen=True)
 class Choice:
-    """One name among ``source`` (a tuple, or a callable returning a registry's names, read at check time).
+    """One name among ``source``: a tuple, or a callable returning a registry (or a tuple) read at check time.
 
     Matching ignores case and surrounding spaces; the canonical name is returned.
     """
@@ -136,8 +141,12 @@ class Choice:
     source: tuple | Callable
     type_name = "str"
 
+    def _container(self):
+        return self.source() if callable(self.source) else self.source
+
     def names(self) -> list[str]:
-        return list(self.source() if callable(self.source) else self.source)
+        found = self._container()
+        return list(found.names if hasattr(found, "names") else found)
 
     def describe(self) -> str:
         return "one of " + ", ".join(repr(n) for n in self.names())
@@ -146,6 +155,8 @@ class Choice:
         return ", ".join(self.names())
 
     def check(self, value):
+        if type(value) is str and value in self._container():  # the common case, fast
+            return value
         names = self.names()
         hit = {n.lower(): n for n in names}.get(value.strip().lower()) if isinstance(value, str) else None
         if hit is None:

@@ -69,14 +69,17 @@ class Setting:
 
 
 def _names(module: str, attr: str) -> Callable:
-    """A callable giving the names of registry ``readiness.<module>.<attr>`` at check time."""
-    def names():
-        import importlib
+    """A callable giving registry ``readiness.<module>.<attr>`` (imported on first use, then kept)."""
+    found = []
 
-        found = getattr(importlib.import_module(f"readiness.{module}"), attr)
-        return found.names if hasattr(found, "names") else list(found)
+    def registry():
+        if not found:
+            import importlib
 
-    return names
+            found.append(getattr(importlib.import_module(f"readiness.{module}"), attr))
+        return found[0]
+
+    return registry
 
 
 _imputations = _names("impute", "IMPUTATIONS")
@@ -249,7 +252,16 @@ def check_settings(mapping: Mapping, *, where=None) -> dict:
     """
     out: dict = {}
     problems: list[str] = []
+    failed: set = set()
     for raw, value in mapping.items():
+        setting = SETTINGS.get(raw)
+        if setting is not None and not isinstance(setting.rule, Table):  # the common case, fast
+            try:
+                out[raw] = setting.rule.check(value)
+            except Invalid as bad:
+                problems.append(_message(raw, setting.rule, value, bad.hint, where))
+                failed.add(raw)
+            continue
         name = str(raw).strip()
         head, dot, key = name.partition(".")
         rule = SETTINGS[head].rule if head in SETTINGS else None
@@ -260,6 +272,7 @@ def check_settings(mapping: Mapping, *, where=None) -> dict:
                 out[head] = rule.check(value)
             except Invalid as bad:
                 problems.append(_message(head, rule, value, bad.hint, where))
+                failed.add(head)
         else:
             try:
                 entries = {key: value} if dot else rule.entries(value)
@@ -281,10 +294,9 @@ def check_settings(mapping: Mapping, *, where=None) -> dict:
                     table[k] = rule.value.check(v)
                 except Invalid as bad:
                     problems.append(_message(label, rule.value, v, bad.hint, where))
-    bad_fields = {p.partition(".")[0] for p in map(str, mapping)}
     for fields, test, expected in _CROSS:
-        if any(f in bad_fields and f not in out for f in fields) or not any(f in out for f in fields):
-            continue
+        if any(f in failed for f in fields) or not any(f in out for f in fields):
+            continue  # a field of the rule is itself bad, or the rule is not concerned
         values = [out.get(f, DEFAULTS[f]) for f in fields]
         if not test(*values):
             last = [f for f in fields if f in out][-1]

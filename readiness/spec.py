@@ -122,9 +122,12 @@ class Spec:
     incomplete: str = DEFAULTS["incomplete"]
 
     def __post_init__(self):
-        checked = check_settings({f.name: getattr(self, f.name) for f in dataclasses.fields(self)})
-        for name, value in checked.items():
-            object.__setattr__(self, name, _frozen(value) if isinstance(value, dict) else value)
+        given = {name: getattr(self, name) for name in _FIELDS}
+        for name, value in check_settings(given).items():
+            if isinstance(value, dict):
+                object.__setattr__(self, name, _frozen(value))
+            elif value is not given[name]:
+                object.__setattr__(self, name, value)
 
     # -- construction -------------------------------------------------------------------
     @classmethod
@@ -178,6 +181,9 @@ class Spec:
 
     def __hash__(self):
         return hash(json.dumps(self.to_dict(), sort_keys=True))
+
+
+_FIELDS = tuple(f.name for f in dataclasses.fields(Spec))
 
 
 def _toml_value(v):
