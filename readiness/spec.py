@@ -227,17 +227,20 @@ def read_settings(path) -> Spec:
         try:
             text = path.read_text(encoding="utf-8-sig")
             data = tomllib.loads(text)
+        except OSError as exc:
+            raise SpecError(f"{path.name}: cannot read the settings file ({exc.strerror or exc})") from None
         except UnicodeDecodeError:
             raise SpecError(f"{path.name}: not UTF-8 text; save the settings file as UTF-8") from None
         except tomllib.TOMLDecodeError as exc:
             raise SpecError(f"{path.name}: not valid TOML ({exc})") from None
-        where = {k: v for k, v in _toml_locations(text, path.name).items()}
-        return Spec.from_mapping(data, source=_Located(where, path.name))
+        return Spec.from_mapping(data, source=_Located(_toml_locations(text, path.name), path.name))
     import csv
 
     try:
         with open(path, newline="", encoding="utf-8-sig") as fh:
             rows = list(csv.reader(fh))
+    except OSError as exc:
+        raise SpecError(f"{path.name}: cannot read the settings file ({exc.strerror or exc})") from None
     except UnicodeDecodeError:
         raise SpecError(f"{path.name}: not UTF-8 text; save the settings file as UTF-8 CSV") from None
     if not rows or [c.strip().lower() for c in rows[0][:2]] != ["setting", "value"]:
@@ -259,9 +262,9 @@ def read_settings(path) -> Spec:
     except SpecError as exc:
         problems += exc.problems
     if problems:
-        rows = [re.match(rf"{re.escape(path.name)} row (\d+):", p) for p in problems]
-        raise SpecError([p for _, p in sorted(zip([int(m.group(1)) if m else 0 for m in rows], problems),
-                                               key=lambda t: t[0])])
+        row = re.compile(rf"{re.escape(path.name)} row (\d+):")
+        problems.sort(key=lambda p: int(m.group(1)) if (m := row.match(p)) else 0)  # in file order
+        raise SpecError(problems)
     return spec
 
 
@@ -272,5 +275,5 @@ class _Located(dict):
         super().__init__(where)
         self.default = default
 
-    def get(self, key, fallback=None):
-        return super().get(key) or (self.default if "." not in key else None)
+    def get(self, key, default=None):
+        return super().get(key) or (self.default if "." not in key else default)

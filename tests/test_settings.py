@@ -300,3 +300,9 @@ def test_set_overrides_are_checked_through_the_table_all_at_once(tiny):
     assert all(p.startswith("--set") for p in exc.value.problems)
     spec = resolve_spec(tiny, overrides=["aggregation_by_level.2=geometric", "target_cap=yes", "incomplete=impute"])
     assert (dict(spec.aggregation_by_level), spec.target_cap, spec.incomplete) == ({2: "geometric"}, True, "impute")
+
+
+@pytest.mark.parametrize("suffix", [".toml", ".csv"])
+def test_a_missing_settings_file_is_a_spec_error(tmp_path, suffix):
+    with pytest.raises(SpecError, match=f"^nothere{suffix}: cannot read the settings file"):
+        readiness.read_settings(tmp_path / f"nothere{suffix}")
