@@ -207,3 +207,14 @@ def test_remove_one_on_asem_dimensions(asem):
     assert np.array_equal(result.ranks["Social"].to_numpy(), built.ranks["Index"].to_numpy())
     with pytest.raises(SpecError, match="levels below the index are 1 to 3"):
         remove_one(asem, level=4)
+
+
+def test_outputs_in_blocks_equal_outputs_at_once(monkeypatch):
+    from readiness.analysis import sensitivity as module
+
+    rng = np.random.default_rng(4)
+    Y = rng.random((40 * 5, 9))
+    whole = sobol_indices(Y, 3, seed=2)
+    monkeypatch.setattr(module, "_BLOCK_VALUES", 2 * 200)  # two outputs at a time
+    for key, value in sobol_indices(Y, 3, seed=2).items():
+        np.testing.assert_allclose(value, whole[key], rtol=1e-12, atol=1e-15, err_msg=key)

@@ -314,3 +314,34 @@ def test_bands_and_ranks_in_json_are_integers_where_whole(asem):
     assert isinstance(che["nominal_rank"], int) and che["nominal_rank"] == 1
     assert {"settings", "data_fingerprint", "dataset", "version"} <= set(d)
     assert "spec" not in d and "fingerprint" not in d and len(d["data_fingerprint"]) == 16
+
+
+# -- Sobol' points without scipy.stats ------------------------------------------------------
+
+
+@pytest.mark.parametrize("d, n", [(1, 1), (2, 5), (8, 200), (12, 1000), (40, 64)])
+@pytest.mark.parametrize("seed", [0, 7, "generator"])
+def test_sobol_points_equal_scipy_bit_for_bit(d, n, seed):
+    from scipy.stats import qmc
+
+    from readiness.analysis.sobol import sobol_points
+
+    ours_seed = np.random.default_rng(3) if seed == "generator" else seed
+    their_seed = np.random.default_rng(3) if seed == "generator" else seed
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = qmc.Sobol(d=d, scramble=True, seed=their_seed).random(n)
+    assert np.array_equal(sobol_points(d, n, ours_seed), expected)
+    if seed == "generator":  # the caller's stream moves on as scipy's would
+        assert np.array_equal(ours_seed.random(4), their_seed.random(4))
+
+
+def test_a_sobol_analysis_does_not_import_scipy_stats(asem_path):
+    import subprocess
+    import sys
+
+    code = ("import sys, readiness; from readiness.analysis.sensitivity import sensitivity; "
+            f"sensitivity(readiness.load_dataset({str(asem_path)!r}), n=16, seed=1); "
+            "print('scipy.stats' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

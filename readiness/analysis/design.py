@@ -9,7 +9,6 @@ groups, alternatives), so what evaluates or analyses it never guesses.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -200,8 +199,10 @@ def draw(space: Space, n: int, *, seed=None, method: str = "ua", dataset=None) -
     cross-sampled exactly as SALib's ``sample.sobol(calc_second_order=False)`` does:
     with the same integer seed the unit sample equals SALib's for the same problem
     (columns and groups as in the Design; tested). The weights of all nodes form one group (one
-    Sobol input), as do the per-level aggregation draws. scipy's warning that ``n`` is
-    not a power of 2 is silenced: it costs a little balance, not validity.
+    Sobol input), as do the per-level aggregation draws. The points come from
+    :func:`readiness.analysis.sobol.sobol_points` (scipy's, bit for bit, without
+    importing scipy.stats); ``n`` need not be a power of 2: that costs a little
+    balance, not validity.
 
     Examples
     --------
@@ -228,13 +229,10 @@ def draw(space: Space, n: int, *, seed=None, method: str = "ua", dataset=None) -
     else:
         if d == 0:
             raise SpecError("a Sobol analysis needs at least one varied input; nothing varies in this Space")
-        from scipy.stats import qmc
+        from .sobol import sobol_points
 
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message=".*balance properties of Sobol.*")
-            # an integer seed goes to scipy as SALib passes it, so the design equals SALib's
-            base = qmc.Sobol(d=2 * d, scramble=True, seed=seed if isinstance(seed, (int, np.integer)) else rng
-                             ).random(n)
+        # an integer seed is used as scipy's qmc.Sobol (and so SALib) uses it: the design equals SALib's
+        base = sobol_points(2 * d, n, seed if isinstance(seed, (int, np.integer)) else rng)
         unit = _saltelli(base, groups)
     return Design(space=space, method=method, n=n, seed=seed if isinstance(seed, (int, np.integer)) else None,
                   columns=columns, groups=groups, unit=unit, alternatives=alternatives,
@@ -278,7 +276,7 @@ def decode_weights(design, plan, w0):
     nominal = w0[pos]
     if space.weights == "uniform":
         return nodes, pos, nominal * (1.0 + space.weights_noise * (2.0 * u - 1.0))
-    from scipy.stats import gamma
+    from scipy.special import gammaincinv  # scipy.stats.gamma.ppf(q, a) is gammaincinv(a, q)
 
     out = np.tile(nominal, (len(u), 1))
     parents = plan.parent_pos[pos]
@@ -288,6 +286,6 @@ def decode_weights(design, plan, w0):
             continue
         total = nominal[sib].sum()
         alpha = space.weights_concentration * nominal[sib] / total
-        g = gamma.ppf(np.clip(u[:, sib], 1e-12, 1 - 1e-12), alpha)
+        g = gammaincinv(alpha, np.clip(u[:, sib], 1e-12, 1 - 1e-12))
         out[:, sib] = g / g.sum(axis=1, keepdims=True) * total
     return nodes, pos, out

@@ -34,6 +34,7 @@ __all__ = ["sobol_indices", "analyze", "sensitivity", "remove_one", "Sensitivity
 
 _EPS = np.finfo(float).eps
 _VAR_MIN = 1e-12  # a resample whose standardised output varies less than this is constant
+_BLOCK_VALUES = 2_000_000  # outputs x rows standardised at a time
 
 
 def _bootstrap_counts(n, r):
@@ -41,6 +42,37 @@ def _bootstrap_counts(n, r):
     n_res = r.shape[1]
     flat = r.T + (np.arange(n_res) * n)[:, None]
     return np.bincount(flat.ravel(), minlength=n_res * n).reshape(n_res, n).astype(float)
+
+
+def _indices(Y, n, d, counts, z):
+    """S1, S1_conf, ST, ST_conf of the columns of ``Y`` (n x (d + 2) rows), each of shape (d, k)."""
+    k = Y.shape[1]
+    num_resamples = counts.shape[0]
+    mean, sd = Y.mean(axis=0), Y.std(axis=0)
+    constant = ~(np.ptp(Y, axis=0) > 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        Yn = np.where(constant, 0.0, (Y - mean) / np.where(constant, 1.0, sd))
+    blocks = Yn.reshape(n, d + 2, k)
+    A, AB, B = blocks[:, 0], blocks[:, 1:d + 1], blocks[:, -1]
+    first = B[:, None, :] * (AB - A[:, None, :])              # (n, d, k)
+    total = 0.5 * (A[:, None, :] - AB) ** 2
+    var = np.var(np.concatenate([A, B]), axis=0)             # (k,)
+    ok = ~constant & (var > _EPS)
+    safe = np.where(ok, var, 1.0)
+    S1 = np.where(ok, first.mean(axis=0) / safe, 0.0)
+    ST = np.where(ok, total.mean(axis=0) / safe, 0.0)
+    f1 = counts @ first.reshape(n, d * k) / n
+    ft = counts @ total.reshape(n, d * k) / n
+    m = counts @ (A + B) / (2 * n)
+    e2 = counts @ (A * A + B * B) / (2 * n)
+    var_b = e2 - m * m                                       # (num_resamples, k)
+    ok_b = ok & (var_b > _VAR_MIN)
+    safe_b = np.where(ok_b, var_b, 1.0)[:, None, :]
+    s1_b = np.where(ok_b[:, None, :], f1.reshape(num_resamples, d, k) / safe_b, 0.0)
+    st_b = np.where(ok_b[:, None, :], ft.reshape(num_resamples, d, k) / safe_b, 0.0)
+    S1_conf = np.where(ok, z * s1_b.std(axis=0, ddof=1), 0.0)
+    ST_conf = np.where(ok, z * st_b.std(axis=0, ddof=1), 0.0)
+    return S1, S1_conf, ST, ST_conf
 
 
 def sobol_indices(Y, d: int, *, num_resamples: int = 100, conf_level: float = 0.95, seed=None) -> dict:
@@ -102,35 +134,14 @@ def sobol_indices(Y, d: int, *, num_resamples: int = 100, conf_level: float = 0.
     n = rows // (d + 2)
     if np.isnan(Y).any():
         raise SpecError("the outputs contain NaN; drop the blocks of replicates that could not run first")
-    mean, sd = Y.mean(axis=0), Y.std(axis=0)
-    constant = ~(np.ptp(Y, axis=0) > 0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        Yn = np.where(constant, 0.0, (Y - mean) / np.where(constant, 1.0, sd))
-    blocks = Yn.reshape(n, d + 2, k)
-    A, AB, B = blocks[:, 0], blocks[:, 1:d + 1], blocks[:, -1]
-    first = B[:, None, :] * (AB - A[:, None, :])              # (n, d, k)
-    total = 0.5 * (A[:, None, :] - AB) ** 2
-    var = np.var(np.concatenate([A, B]), axis=0)             # (k,)
-    ok = ~constant & (var > _EPS)
-    safe = np.where(ok, var, 1.0)
-    S1 = np.where(ok, first.mean(axis=0) / safe, 0.0)
-    ST = np.where(ok, total.mean(axis=0) / safe, 0.0)
-
     rng = check_seed(seed)
     r = rng.integers(n, size=(n, num_resamples))
     counts = _bootstrap_counts(n, r)                         # (num_resamples, n)
-    f1 = counts @ first.reshape(n, d * k) / n
-    ft = counts @ total.reshape(n, d * k) / n
-    m = counts @ (A + B) / (2 * n)
-    e2 = counts @ (A * A + B * B) / (2 * n)
-    var_b = e2 - m * m                                       # (num_resamples, k)
-    ok_b = ok & (var_b > _VAR_MIN)
-    safe_b = np.where(ok_b, var_b, 1.0)[:, None, :]
-    s1_b = np.where(ok_b[:, None, :], f1.reshape(num_resamples, d, k) / safe_b, 0.0)
-    st_b = np.where(ok_b[:, None, :], ft.reshape(num_resamples, d, k) / safe_b, 0.0)
     z = NormalDist().inv_cdf(0.5 + conf_level / 2)  # scipy.stats.norm.ppf within 1e-15, without scipy
-    S1_conf = np.where(ok, z * s1_b.std(axis=0, ddof=1), 0.0)
-    ST_conf = np.where(ok, z * st_b.std(axis=0, ddof=1), 0.0)
+    # outputs are independent: a block of columns at a time keeps memory bounded
+    width = max(1, _BLOCK_VALUES // rows)
+    parts = [_indices(Y[:, j:j + width], n, d, counts, z) for j in range(0, k, width)]
+    S1, S1_conf, ST, ST_conf = (np.concatenate([p[i] for p in parts], axis=-1) for i in range(4))
     out = {"S1": S1, "S1_conf": S1_conf, "ST": ST, "ST_conf": ST_conf}
     return {key: v[:, 0] for key, v in out.items()} if one else out
 
