@@ -27,8 +27,8 @@ column, any code containing ``export_control``) are reported apart as *exposures
 (``kind`` = ``"exposure"``), with the same gain computed, never among the levers.
 
 Speed: the rebuilds of one country's what-ifs are evaluated as one batch. Each what-if
-changes one indicator column, so denomination, treatment and normalisation are redone
-for that column only, and aggregation and ranking run once over a (what-if x country x
+changes one indicator column, so denomination, imputation (the methods that work
+column by column), treatment and normalisation are redone for that column only, and aggregation and ranking run once over a (what-if x country x
 indicator) block. The batch first re-evaluates the unchanged data and checks that it
 reproduces the result (to 1e-9, same ranks); if not (a setting the batch does not
 cover, such as an imputation that borrows across columns), every what-if is a plain
@@ -47,6 +47,7 @@ from ..aggregate import TreePlan, aggregate_tree
 from ..api import resolve_country
 from ..denominate import denominate, transform
 from ..errors import SpecError
+from ..impute import impute
 from ..normalise import normalise, normalise_params
 from ..rank import rank_descending
 from ..serialise import common_keys
@@ -134,21 +135,26 @@ def targets_for(result, country, target: str) -> pd.DataFrame:
     codes = list(ind.index)
     per_unit = _per_unit(ds)
     rows = {}
-    direction = ind["direction"].astype(float)
-    mine = per_unit.loc[iso3] if iso3 in per_unit.index else pd.Series(np.nan, index=codes)
+    direction = ind["direction"].to_numpy(dtype=float)
+    mine = (per_unit.loc[iso3] if iso3 in per_unit.index else pd.Series(np.nan, index=codes)).to_numpy(dtype=float)
     pool = per_unit.reindex([m for m in members if m in per_unit.index])
-    names = ds.countries["name"]
-    for code in codes:
-        col = pool[code].dropna()
-        if col.empty:
+    peers = pool.index.to_numpy(dtype=object)
+    names = ds.countries["name"].reindex(pool.index).fillna("").astype(str).to_numpy()
+    by_name = np.argsort(names, kind="stable")  # ties between peers: alphabetical
+    values = pool.to_numpy(dtype=float)[by_name]
+    peers = peers[by_name]
+    for j, code in enumerate(codes):
+        col = values[:, j]
+        have = np.flatnonzero(~np.isnan(col))
+        if not have.size:
             continue
-        d = direction[code]
-        order = sorted(col.index, key=lambda c: (-d * col[c], str(names.get(c, c))))
-        peer = order[min(kth(len(order)), len(order)) - 1]
-        good = col[peer]
-        if not np.isnan(mine[code]) and d * mine[code] >= d * good:
+        d = direction[j]
+        order = have[np.argsort(-d * col[have], kind="stable")]  # best first, alphabetical among ties
+        best = order[min(kth(order.size), order.size) - 1]
+        good = col[best]
+        if not np.isnan(mine[j]) and d * mine[j] >= d * good:
             continue
-        rows[code] = {"per_unit": good, "peer": peer, "group": group}
+        rows[code] = {"per_unit": good, "peer": peers[best], "group": group}
     frame = pd.DataFrame.from_dict(rows, orient="index", columns=["per_unit", "peer", "group"])
     frame["target_value"] = _to_raw(ds, iso3, frame["per_unit"])
     frame = frame.dropna(subset=["target_value"])
@@ -172,16 +178,27 @@ def _to_raw(dataset, iso3, per_unit: pd.Series) -> pd.Series:
 
 
 # -- evaluation -------------------------------------------------------------------------
+_COLUMNWISE_IMPUTATIONS = ("none", "mean", "median", "group_mean", "group_median")
+
+
 def _batch(result, iso3, edits):
     """Index scores and ranks (what-if x country) for one-cell edits, or None if not exact here."""
     ds, spec = result.dataset, result.spec
-    if iso3 not in result.scores.index or spec.imputation != "none":
+    idx = result.index_code
+    if (iso3 not in result.scores.index or np.isnan(result.scores.at[iso3, idx])
+            or spec.imputation not in _COLUMNWISE_IMPUTATIONS):
         return None
     ind = ds.indicators
     codes = list(ind.index)
-    kept = result.stages["screened"]
-    pos = kept.index.get_loc(iso3)
-    base_norm = result.stages["normalised"].to_numpy(dtype=float)
+    full = result.stages["denominated"]
+    kept_rows = full.index.get_indexer(result.stages["screened"].index)
+    if (kept_rows < 0).any():
+        return None
+    pos = int(np.flatnonzero(result.stages["screened"].index == iso3)[0])
+    row_in_full = full.index.get_loc(iso3)
+    groups = None
+    if spec.imputation in ("group_mean", "group_median"):
+        groups = ds.countries[spec.imputation_group].reindex(full.index).to_numpy(dtype=object)
     edits = [(codes[0], float(ds.values.at[iso3, codes[0]]))] + list(edits)  # a null edit: the self-check
     rows = ds.values.loc[[iso3] * len(edits)].copy()
     for b, (code, value) in enumerate(edits):
@@ -190,10 +207,9 @@ def _batch(result, iso3, edits):
     if spec.transform:
         den = transform(den, ind)
     den = den.to_numpy(dtype=float)
-    block = np.repeat(base_norm[None], len(edits), axis=0)
+    block = np.repeat(result.stages["normalised"].to_numpy(dtype=float)[None], len(edits), axis=0)
     params = normalise_params(spec)
     by_ind = dict(spec.normalisation_by_indicator)
-    screened = kept.to_numpy(dtype=float)
     edits_of = {}
     for b, (code, _) in enumerate(edits):
         edits_of.setdefault(code, []).append(b)
@@ -201,12 +217,18 @@ def _batch(result, iso3, edits):
         warnings.simplefilter("ignore")
         for code, bs in edits_of.items():
             j = codes.index(code)
-            cols = np.repeat(screened[:, j][None, :], len(bs), axis=0)
-            cols[:, pos] = den[bs, j]
-            treated = np.stack([treat(c[:, None], method=spec.outliers, winsor_max=spec.winsor_max,
-                                      skew_max=spec.skew_max, kurt_max=spec.kurt_max,
-                                      fallback=spec.outlier_fallback)[0] for c in cols])
-            normed = normalise(treated, ind.loc[[code]], method=spec.normalisation,
+            base = full[code].to_numpy(dtype=float)
+            treated = []
+            for b in bs:
+                col = base.copy()
+                col[row_in_full] = den[b, j]
+                if spec.imputation != "none":
+                    col = impute(col[:, None], method=spec.imputation, groups=groups,
+                                 n_neighbours=spec.knn_neighbours, seed=spec.seed)[0][:, 0]
+                treated.append(treat(col[kept_rows, None], method=spec.outliers, winsor_max=spec.winsor_max,
+                                     skew_max=spec.skew_max, kurt_max=spec.kurt_max,
+                                     fallback=spec.outlier_fallback)[0])
+            normed = normalise(np.stack(treated), ind.loc[[code]], method=spec.normalisation,
                                by_indicator={code: by_ind[code]} if code in by_ind else None, params=params)
             block[bs, :, j] = normed[..., 0]
         plan = TreePlan(ds)
@@ -214,13 +236,13 @@ def _batch(result, iso3, edits):
         agg = aggregate_tree(block, result.weights.reindex(plan.nodes).to_numpy(), plan, methods=methods,
                              p=spec.generalised_mean_p, nonpositive=spec.nonpositive,
                              coverage_min=spec.aggregate_coverage_min)
-    top = plan.nodes.index(result.index_code)
+    top = plan.nodes.index(idx)
     index_scores = agg[..., top]
     ranks = rank_descending(index_scores[..., None], axis=-2)[..., 0]
-    expected = result.scores[result.index_code].to_numpy(dtype=float)
+    expected = result.scores[idx].to_numpy(dtype=float)
     if not (np.array_equal(np.isnan(index_scores[0]), np.isnan(expected))
             and np.allclose(index_scores[0], expected, rtol=0, atol=1e-9, equal_nan=True)
-            and np.array_equal(ranks[0], result.ranks[result.index_code].to_numpy(dtype=float), equal_nan=True)):
+            and np.array_equal(ranks[0], result.ranks[idx].to_numpy(dtype=float), equal_nan=True)):
         return None
     return index_scores[1:, pos], ranks[1:, pos]
 
