@@ -56,7 +56,7 @@ def broken(kind):
 
 EXPECTED = {
     "text": "Data!C4: found text 'n/a'; expected a number or an empty cell.",
-    "duplicate": "Data!A5: found BBB a second time (first in row 3); expected each country once.",
+    "duplicate": "Data!A5: found BBB a second time (first in row 3); expected each unit once.",
     "unknown_code": "Data!F1: found the column 'zz'; expected an indicator code defined in the Indicators sheet.",
     "direction": "Indicators!D3: found 2; expected 1 or -1.",
     "weight": "Indicators!E5: found -1; expected a number >= 0.",
@@ -165,7 +165,8 @@ def test_settings_errors_name_their_cells_and_blanks_are_unset(tmp_path):
     t["Settings"] = pd.DataFrame({"setting": ["imputation", "normalization", "coverage_min", "winsor_max"],
                                   "value": ["avg", "zscore", 0.5, None]})
     problems = _messages(tmp_path, t)
-    assert problems[0].startswith("Settings!B2: unknown imputation 'avg'; choose one of")
+    assert problems[0].startswith("Settings!B2: imputation must be one of 'group_mean', ")
+    assert problems[0].endswith("got 'avg'")
     assert problems[1].startswith("Settings!A3: unknown setting 'normalization'; did you mean 'normalisation'")
     assert len(problems) == 2
 
@@ -221,3 +222,111 @@ def test_nothing_scored_is_a_clear_error(tmp_path):
         readiness.build(ds, weights_override={"A": 0, "B": 0})
     with pytest.raises(readiness.MethodError, match="no country is scored"):
         readiness.build(ds.with_values(ds.values.where(ds.values < 0)))
+
+
+# -- issue 7 and 10: lever column, settings at once, units and parents -----------------------------
+
+from readiness.io.tables import from_tables  # noqa: E402
+
+
+def _problems(t):
+    with pytest.raises(InputError) as info:
+        from_tables(t)
+    return info.value.problems
+
+
+@pytest.mark.parametrize("cells, expected", [
+    (["yes", "no", "", "No"], [True, False, True, False]),
+    ([True, False, None, "y"], [True, False, True, True]),
+])
+def test_lever_column_is_kept_as_yes_or_no(cells, expected):
+    t = tiny_tables()
+    t["Indicators"]["lever"] = pd.Series(cells, dtype=object)
+    assert from_tables(t).indicators["lever"].tolist() == expected
+    assert from_tables(tiny_tables()).indicators["lever"].tolist() == [True] * 4  # absent: yes
+
+
+def test_lever_other_values_name_their_cell():
+    t = tiny_tables()
+    t["Indicators"]["lever"] = ["yes", "maybe", "", 2]
+    assert _problems(t) == ["Indicators!F3: found text 'maybe'; expected yes or no (empty means yes).",
+                            "Indicators!F5: found 2.0; expected yes or no (empty means yes)."]
+
+
+def test_every_settings_problem_at_once_with_sheet_cell_and_field():
+    t = tiny_tables()
+    t["Settings"] = pd.DataFrame({"setting": ["skew_max", "seed", "normalisation_high", "seed", "coverage_min"],
+                                  "value": ["nan", -1, "inf", 3, "x"]})
+    assert _problems(t) == [
+        "Settings!A5: found the setting 'seed' a second time (first in A3); expected each setting once.",
+        "Settings!B2: skew_max must be a finite number >= 0; got 'nan'",
+        "Settings!B3: seed must be a whole number between 0 and 4294967295; got -1",
+        "Settings!B4: normalisation_high must be a finite number; got 'inf'",
+        "Settings!B6: coverage_min must be a finite number between 0 and 1; got 'x'",
+    ]
+
+
+@pytest.mark.parametrize("cell, found", [
+    ("1_000", "text '1_000'"), ("\u0661\u0662", "text '\u0661\u0662'"), ("\u0969\u096a", "text '\u0969\u096a'"),
+    ("inf", "text 'inf'"), (True, "the boolean TRUE"),
+])
+def test_only_plain_numbers_are_numbers(cell, found):
+    t = tiny_tables()
+    t["Data"]["a2"] = t["Data"]["a2"].astype(object)
+    t["Data"].loc[1, "a2"] = cell
+    assert _problems(t) == [f"Data!C3: found {found}; expected a number or an empty cell."]
+
+
+def test_unit_codes_of_any_shape_and_aliases_never_collide():
+    t = tiny_tables()
+    codes = ["DRC", "COD", "KE-30", "U0000001_x"]
+    t["Data"]["country"] = codes
+    t["Countries"]["country"] = codes
+    ds = from_tables(t)
+    assert list(ds.values.index) == codes and list(ds.countries.index) == codes
+
+
+def test_parent_column_resolves_countries_and_units():
+    t = tiny_tables()
+    t["Data"]["country"] = t["Countries"]["country"] = ["KEN", "KE-30", "KE-47", "KE-01"]
+    t["Countries"]["parent"] = ["", "Kenya", "KEN", "ke-30"]
+    ds = from_tables(t)
+    assert ds.countries["parent"].tolist() == ["", "KEN", "KEN", "KE-30"]
+    t["Countries"]["parent"] = ["", "KE-30", "Atlantis Region", ""]
+    assert _problems(t) == [
+        "Countries!E3: found KE-30, the unit itself; expected another unit or a country.",
+        "Countries!E4: found 'Atlantis Region'; expected the code of the unit or country this unit belongs to."]
+
+
+@pytest.mark.parametrize("code, found", [
+    ("\u041a\u0415N", "'\u041a\u0415N' with the Cyrillic letter '\u041a' (U+041A)"),
+    ("\uff2b\uff25\uff2e", "'\uff2b\uff25\uff2e' with the full-width or compatibility character '\uff2b' (U+FF2B)"),
+    ("KEN\u200b", "'KEN\\u200b' with the invisible or control character '\\u200b' (U+200B)"),
+    ("Congo", "'Congo', which fits more than one country (COG Congo - Brazzaville, COD Congo - Kinshasa)"),
+    ("x" * 33, "'" + "x" * 33 + "'"),
+])
+def test_look_alike_ambiguous_and_overlong_codes_are_refused(code, found):
+    t = tiny_tables()
+    t["Countries"].loc[0, "country"] = code
+    assert _problems(t)[0] == (f"Countries!A2: found {found}; expected an ISO3 or ISO2 code, a country name, "
+                               "or a unit code (up to 32 letters, digits, - and _).")
+
+
+def test_errors_are_capped_at_fifty_then_counted():
+    t = tiny_tables()
+    n = 120
+    t["Data"] = pd.DataFrame({"country": [f"U{i:03d}" for i in range(n)], "a1": ["x"] * n, "a2": 1.0,
+                              "b1": 1.0, "b2": 1.0})
+    t["Countries"] = pd.DataFrame({"country": [f"U{i:03d}" for i in range(n)]})
+    problems = _problems(t)
+    assert len(problems) == 51 and problems[-1] == "... and 70 more problems (the first 50 are shown)"
+
+
+def test_default_dataset_shows_cldr_names_and_workbooks_keep_theirs():
+    ds = load_dataset()
+    assert ds.countries.loc[["TWN", "KOR", "HKG"], "name"].tolist() == ["Taiwan", "South Korea", "Hong Kong"]
+    t = tiny_tables()
+    t["Data"]["country"] = t["Countries"]["country"] = ["TWN", "KOR", "KEN", "COD"]
+    t["Countries"]["name"] = ["Taiwan, China", "", "Kenya", ""]
+    assert from_tables(t).countries["name"].tolist() == ["Taiwan, China", "South Korea", "Kenya",
+                                                         "Congo - Kinshasa"]

@@ -1,14 +1,31 @@
-"""Cell-level helpers shared by the table, workbook and trade readers."""
+"""Cell-level helpers shared by the table, workbook and trade readers.
+
+A number in a text cell is plain ASCII: an optional sign, digits with an optional
+decimal point, an optional exponent (``12``, ``-0.5``, ``1e5``). Digits of other
+scripts (``"١٢"``, ``"३४"``), digit-group underscores (``"1_000"``), ``inf`` and
+``nan`` are text, not numbers. A date or a boolean in a numeric cell is reported as
+such, never read as a number.
+"""
 
 from __future__ import annotations
+
+import datetime as _dt
+import re
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["col_letter", "cell_ref", "blank", "number", "text"]
+__all__ = ["col_letter", "cell_ref", "blank", "number", "text", "describe", "numbers", "MAX_PROBLEMS",
+           "capped"]
+
+#: Errors shown at most; the rest are counted.
+MAX_PROBLEMS = 50
+
+_NUMBER = re.compile(r"[ \t]*[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[ \t]*")
 
 
 def col_letter(j: int) -> str:
+    """Excel column letters of a 0-based column index (0 -> A, 26 -> AA)."""
     s = ""
     j += 1
     while j:
@@ -19,32 +36,95 @@ def col_letter(j: int) -> str:
 
 def cell_ref(df: pd.DataFrame, row_pos: int, column: str) -> str:
     """A1 reference of a body cell (header is row 1)."""
-    return f"{col_letter(list(df.columns).index(column))}{row_pos + 2}"
+    return f"{col_letter(df.columns.get_loc(column))}{row_pos + 2}"
 
 
 def blank(v) -> bool:
+    """True for an empty cell (None, NaN or only spaces)."""
     return v is None or (isinstance(v, float) and np.isnan(v)) or (isinstance(v, str) and not v.strip())
 
 
+def describe(v) -> str:
+    """What a cell holds, for an error message ("text 'n/a'", "the date 2024-01-05", "TRUE")."""
+    from ..errors import shorten
+
+    if isinstance(v, bool):
+        return f"the boolean {'TRUE' if v else 'FALSE'}"
+    if isinstance(v, (_dt.datetime, _dt.date, _dt.time, _dt.timedelta)):
+        return f"the date {v}" if not isinstance(v, (_dt.time, _dt.timedelta)) else f"the time {v}"
+    if isinstance(v, (float, int, np.floating, np.integer)):
+        return repr(float(v))
+    return f"text {shorten(str(v))}"
+
+
 def number(v):
-    """(float, ok): parse a cell as a number; blank is NaN."""
+    """(float, ok): parse a cell as a number; blank is NaN.
+
+    >>> number("12"), number("1_000")[1], number("\u0661\u0662")[1], number(True)[1], number("inf")[1]
+    ((12.0, True), False, False, False, False)
+    """
     if blank(v):
         return np.nan, True
     if isinstance(v, bool):
         return np.nan, False
     if isinstance(v, (int, float, np.integer, np.floating)):
         f = float(v)
+    elif isinstance(v, str) and _NUMBER.fullmatch(v):
+        f = float(v)
     else:
-        try:
-            f = float(str(v).strip())
-        except ValueError:
-            return np.nan, False
+        return np.nan, False
     return (f, True) if np.isfinite(f) else (np.nan, False)
 
 
+def numbers(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Parse every cell of ``frame`` as :func:`number` does, a column at a time.
+
+    Returns
+    -------
+    values : ndarray of float
+        NaN where blank or bad.
+    bad : ndarray of bool
+        True where a cell is neither blank nor a finite number.
+    """
+    n, m = frame.shape
+    values = np.full((n, m), np.nan)
+    bad = np.zeros((n, m), dtype=bool)
+    for j in range(m):
+        col = frame.iloc[:, j]
+        kind = pd.api.types.infer_dtype(col, skipna=True)
+        if kind in ("floating", "integer", "mixed-integer-float", "empty", "decimal"):
+            x = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float)
+            values[:, j] = np.where(np.isfinite(x), x, np.nan)
+            bad[:, j] = np.isinf(x)
+            continue
+        if kind == "string":
+            s = col.astype(object)
+            is_blank = s.isna().to_numpy() | s.str.strip().eq("").to_numpy(dtype=bool, na_value=True)
+            ok = s.str.fullmatch(_NUMBER).to_numpy(dtype=bool, na_value=False)
+            x = pd.to_numeric(s.where(ok), errors="coerce").to_numpy(dtype=float)
+            good = ok & np.isfinite(x)
+            values[:, j] = np.where(good, x, np.nan)
+            bad[:, j] = ~good & ~is_blank
+            continue
+        parsed = [number(v) for v in col]  # mixed cells: one at a time
+        values[:, j] = [v for v, _ in parsed]
+        bad[:, j] = [not ok for _, ok in parsed]
+    return values, bad
+
+
 def text(v) -> str:
+    """A cell as stripped text ("" for blank; 3.0 -> "3")."""
     if blank(v):
         return ""
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
     return str(v).strip()
+
+
+def capped(problems: list) -> list:
+    """The first :data:`MAX_PROBLEMS` problems, then one line counting the rest."""
+    if len(problems) <= MAX_PROBLEMS:
+        return list(problems)
+    rest = len(problems) - MAX_PROBLEMS
+    return list(problems[:MAX_PROBLEMS]) + [f"... and {rest:,} more problem{'s' if rest > 1 else ''} "
+                                            f"(the first {MAX_PROBLEMS} are shown)"]

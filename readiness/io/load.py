@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .._validation import InputError
+from ..countries import display_names
 from ..dataset import Dataset
+from ..errors import InputError
 from .tables import DEFAULT, read_csv_folder
 from .trade import apply_trade, read_trade_csv
 from .workbook import read_workbook
@@ -41,13 +42,27 @@ def load_dataset(source=None, *, trade=None) -> Dataset:
     return dataset
 
 
+def _cldr_names(countries: pd.DataFrame) -> pd.DataFrame:
+    """The default dataset's countries named by CLDR's short English names ("Taiwan", "South Korea").
+
+    ``countries.csv`` keeps the World Bank's names (its source, still accepted as
+    aliases); what is shown comes from CLDR, like every country without a name of its
+    own in a user's workbook. A code CLDR does not know (``CHI``) keeps its name.
+    """
+    cldr = pd.Series(display_names(countries.index), index=countries.index)
+    out = countries.copy()
+    out["name"] = cldr.where(cldr != cldr.index, out["name"])
+    return out
+
+
 def _load(source):
     if source is None or str(source) == DEFAULT:
         folder = _default_folder()
         if not (folder / "data.csv").exists():
             raise InputError("the embedded default dataset is not installed (indicators/default/ is empty); "
                              "rebuild it with `python -m readiness.indicators.build`")
-        return replace(read_csv_folder(folder), label="readiness default dataset")
+        dataset = read_csv_folder(folder)
+        return replace(dataset, countries=_cldr_names(dataset.countries), label="readiness default dataset")
     path = Path(source)
     if not path.exists():
         raise InputError(f"{path}: no such file or folder")

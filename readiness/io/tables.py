@@ -11,10 +11,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .._validation import InputError, Problem, SpecError
-from ..countries import country_name, to_iso3
+from ..countries import ISO3_TO_ISO2, display_names, resolve_units
 from ..dataset import Dataset
-from .cells import blank as _blank, cell_ref as _cell, col_letter as _col_letter, number as _number, text as _text
+from ..errors import InputError, Problem, SpecError
+from .cells import blank as _blank, capped, cell_ref as _cell, col_letter as _col_letter, describe, numbers
+from .cells import number as _number, text as _text
 from .trade import apply_trade
 
 __all__ = ["from_tables", "read_csv_folder", "SHEETS"]
@@ -24,7 +25,7 @@ DEFAULT = "default"
 INDICATOR_COLUMNS = [
     "code", "name", "parent", "direction", "weight", "unit", "transform", "denominator",
     "scale", "target", "goalpost_low", "goalpost_high", "source", "licence", "year",
-    "description",
+    "description", "lever",
 ]
 REQUIRED = {
     "Data": ["country"],
@@ -78,6 +79,7 @@ def _read_indicators(df, problems):
         if rec["transform"] not in TRANSFORMS:
             problems.append(Problem("Indicators", _cell(df, i, "transform"), repr(row.get("transform")),
                                     "one of none, log, log1p"))
+        rec["lever"] = _lever(row.get("lever"), df, i, problems)
         rec["_row"] = i
         out.append(rec)
     ind = pd.DataFrame(out, columns=INDICATOR_COLUMNS + ["_row"])
@@ -86,6 +88,22 @@ def _read_indicators(df, problems):
         problems.append(Problem("Indicators", _cell(df, rec["_row"], "code"),
                                 f"the code {rec['code']!r} a second time", "each indicator once"))
     return ind[~dup].set_index("code")
+
+
+_YES, _NO = ("yes", "y", "true", "1"), ("no", "n", "false", "0")
+
+
+def _lever(v, df, i, problems) -> bool:
+    """C9: the ``lever`` cell, yes or no (empty means yes)."""
+    if _blank(v) or v is True:
+        return True
+    if v is False:
+        return False
+    word = _text(v).lower()
+    if word in _YES or word in _NO:
+        return word in _YES
+    problems.append(Problem("Indicators", _cell(df, i, "lever"), describe(v), "yes or no (empty means yes)"))
+    return True
 
 
 def _read_structure(df, problems):
@@ -108,33 +126,28 @@ def _read_structure(df, problems):
 
 
 def _read_countries(df, problems):
-    known = {}
-    rows = []
-    for i, row in enumerate(df.to_dict("records")):
-        raw = row.get("country")
-        if _blank(raw):
-            continue
-        iso3 = to_iso3(raw)
-        if iso3 is None and len(_text(raw)) == 3 and _text(raw).isalpha():
-            iso3 = _text(raw).upper()  # a code pycountry does not know is kept as given
-        if iso3 is None:
-            problems.append(Problem("Countries", _cell(df, i, "country"), f"{_text(raw)!r}",
-                                    "an ISO3 or ISO2 code or a country name"))
-            continue
-        if iso3 in known:
-            problems.append(Problem("Countries", _cell(df, i, "country"), f"{iso3} a second time",
-                                    "each country once"))
-            continue
-        known[iso3] = i
-        rec = {"country": iso3}
-        for c in df.columns:
-            if c == "country":
-                continue
-            rec[c] = row.get(c)
-        rows.append(rec)
-    out = pd.DataFrame(rows, columns=["country"] + [c for c in df.columns if c != "country"])
-    out = out.set_index("country")
-    for c in ("name", "region", "income_group"):
+    """The Countries sheet: one row per unit, keyed by its code (see docs/format.md, Units)."""
+    raw = df["country"]
+    keep = ~raw.map(_blank).to_numpy(dtype=bool)
+    rows = np.flatnonzero(keep)
+    codes, bad = resolve_units(raw.to_numpy()[rows])
+    first: dict = {}
+    good = []
+    for k, (pos, code) in enumerate(zip(rows, codes)):
+        if code is None:
+            problems.append(Problem("Countries", _cell(df, pos, "country"), bad[k],
+                                    "an ISO3 or ISO2 code, a country name, or a unit code (up to 32 "
+                                    "letters, digits, - and _)"))
+        elif code in first:
+            problems.append(Problem("Countries", _cell(df, pos, "country"),
+                                    f"{code} a second time (first in row {first[code] + 2})", "each unit once"))
+        else:
+            first[code] = pos
+            good.append((pos, code))
+    others = [c for c in df.columns if c != "country"]
+    out = df.iloc[[p for p, _ in good]][others].copy()
+    out.index = pd.Index([c for _, c in good], name="country")
+    for c in ("name", "region", "income_group", "parent"):
         if c not in out.columns:
             out[c] = ""
         out[c] = out[c].map(_text)
@@ -143,53 +156,73 @@ def _read_countries(df, problems):
             out[c] = np.nan
     # numeric-looking columns become numbers; text columns stay text (groups)
     for c in out.columns:
-        if c in ("name", "region", "income_group"):
+        if c in ("name", "region", "income_group", "parent"):
             continue
-        parsed = [_number(v) for v in out[c]]
-        if all(ok for _, ok in parsed):
-            out[c] = [v for v, _ in parsed]
+        values, wrong = numbers(out[[c]])
+        if not wrong.any():
+            out[c] = values[:, 0]
         else:
             out[c] = out[c].map(_text)
+    _check_parents(out, df, [p for p, _ in good], problems)
     return out
 
 
-def _read_data(df, indicators, country_names, problems):
+def _check_parents(out, df, positions, problems):
+    """``parent``: the unit (or country) each unit belongs to; a country alias becomes its ISO3."""
+    if "parent" not in df.columns:
+        return
+    cells = out["parent"].to_numpy()
+    filled = np.flatnonzero(cells != "")
+    if not len(filled):
+        return
+    parents, bad = resolve_units(cells[filled], _units(out))
+    for k, (i, code) in enumerate(zip(filled, parents)):
+        where = _cell(df, positions[i], "parent")
+        if code is None:
+            problems.append(Problem("Countries", where, bad.get(k, repr(cells[i])),
+                                    "the code of the unit or country this unit belongs to"))
+        elif code == out.index[i]:
+            problems.append(Problem("Countries", where, f"{code}, the unit itself", "another unit or a country"))
+        else:
+            cells[i] = code
+    out["parent"] = cells
+
+
+def _read_data(df, indicators, units, problems):
+    """The Data sheet as floats, one row per unit; codes resolved once per distinct cell."""
     codes = [c for c in df.columns if c not in ("country", "name")]
     for c in codes:
         if c not in indicators.index:
-            problems.append(Problem("Data", f"{_col_letter(list(df.columns).index(c))}1",
+            problems.append(Problem("Data", f"{_col_letter(df.columns.get_loc(c))}1",
                                     f"the column {c!r}", "an indicator code defined in the Indicators sheet"))
     codes = [c for c in codes if c in indicators.index]
-    values, seen = {}, {}
-    for i, row in enumerate(df.to_dict("records")):
-        raw = row.get("country")
-        if _blank(raw):
-            if any(not _blank(row.get(c)) for c in codes):
-                problems.append(Problem("Data", _cell(df, i, "country"), "an empty cell", "a country code or name"))
-            continue
-        iso3 = to_iso3(raw, country_names)
-        if iso3 is None and _text(raw).upper() in country_names:
-            iso3 = _text(raw).upper()
-        if iso3 is None:
-            problems.append(Problem("Data", _cell(df, i, "country"), f"{_text(raw)!r}",
-                                    "an ISO3 or ISO2 code or a country name"))
-            continue
-        if iso3 in seen:
-            problems.append(Problem("Data", _cell(df, i, "country"),
-                                    f"{iso3} a second time (first in row {seen[iso3] + 2})", "each country once"))
-            continue
-        seen[iso3] = i
-        rec = {}
-        for c in codes:
-            v, ok = _number(row.get(c))
-            if not ok:
-                problems.append(Problem("Data", _cell(df, i, c), f"text {row.get(c)!r}",
-                                        "a number or an empty cell"))
-            rec[c] = v
-        values[iso3] = rec
-    out = pd.DataFrame.from_dict(values, orient="index", columns=codes, dtype=float)
-    out.index.name = "country"
-    out.columns.name = "indicator"
+    block = df[codes]
+    values, bad = numbers(block)
+    raw = df["country"]
+    empty = raw.map(_blank).to_numpy(dtype=bool)
+    for pos in np.flatnonzero(empty & (~np.isnan(values) | bad).any(axis=1)):
+        problems.append(Problem("Data", _cell(df, pos, "country"), "an empty cell", "a unit code or country name"))
+    rows = np.flatnonzero(~empty)
+    resolved, unknown = resolve_units(raw.to_numpy()[rows], units)
+    first: dict = {}
+    keep, index = [], []
+    for k, (pos, code) in enumerate(zip(rows, resolved)):
+        if code is None:
+            problems.append(Problem("Data", _cell(df, pos, "country"), unknown[k],
+                                    "a unit code of the Countries sheet, an ISO3 or ISO2 code or a country name"))
+        elif code in first:
+            problems.append(Problem("Data", _cell(df, pos, "country"),
+                                    f"{code} a second time (first in row {first[code] + 2})", "each unit once"))
+        else:
+            first[code] = pos
+            keep.append(pos)
+            index.append(code)
+    for pos, j in zip(*np.nonzero(bad[keep] if keep else bad[:0])):
+        row = keep[pos]
+        problems.append(Problem("Data", f"{_col_letter(df.columns.get_loc(codes[j]))}{row + 2}",
+                                describe(block.iat[row, j]), "a number or an empty cell"))
+    out = pd.DataFrame(values[keep], index=pd.Index(index, name="country"),
+                       columns=pd.Index(codes, name="indicator"))
     return out
 
 
@@ -241,8 +274,8 @@ def _check_denominators(indicators, ind_sheet, countries_sheet, problems):
 
 
 def _read_settings(sheet, problems) -> dict:
-    """The Settings sheet as {name: value}; every bad row reported with its cell. Blank values are unset."""
-    from ..spec import Spec
+    """The Settings sheet as {name: value}: every problem at once, naming its cell. Blank values are unset."""
+    from ..settings import check_settings
 
     if sheet is None or (sheet.empty and not [c for c in sheet.columns if c]):
         return {}
@@ -250,22 +283,24 @@ def _read_settings(sheet, problems) -> dict:
         problems.append(Problem("Settings", "A1", f"the header {list(sheet.columns)[:2]}",
                                 "the columns 'setting' and 'value'"))
         return {}
-    settings = {}
-    for i, row in enumerate(sheet.to_dict("records")):
-        name, value = _text(row.get("setting")), row.get("value")
+    settings, where, first = {}, {}, {}
+    for i, (name, value) in enumerate(zip(sheet["setting"], sheet["value"])):
+        name = _text(name)
         if not name or _blank(value):
             continue
-        try:
-            Spec.from_mapping({name: value}, source="Settings")
-        except SpecError as exc:
-            col = "setting" if "unknown setting" in str(exc) else "value"
-            problems.append(f"Settings!{_cell(sheet, i, col)}: {str(exc).removeprefix('Settings: ')}")
+        cells = (f"Settings!{_cell(sheet, i, 'setting')}", f"Settings!{_cell(sheet, i, 'value')}")
+        if name in first:
+            problems.append(Problem("Settings", cells[0][9:], f"the setting {name!r} a second time "
+                                    f"(first in {first[name]})", "each setting once"))
             continue
-        settings[name] = value
+        first[name] = cells[0][9:]
+        settings[name] = value.strip() if isinstance(value, str) else value
+        where[name] = cells
     try:
-        Spec.from_mapping(settings, source="Settings")
-    except SpecError as exc:  # settings that are valid alone but not together
-        problems.append(str(exc))
+        check_settings(settings, where=where)
+    except SpecError as exc:
+        problems.extend(exc.problems)
+        return {}
     return settings
 
 
@@ -279,6 +314,13 @@ def _duplicate_headers(t, problems):
                 problems.append(Problem(sheet, f"{_col_letter(j)}1", f"the column {c!r} a second time "
                                         f"(first in {_col_letter(seen[c])}1)", "each column once"))
             seen.setdefault(c, j)
+
+
+def _units(countries) -> dict:
+    """{code: name} of the Countries sheet's units, plus every ISO3 code (a Data row may add a country)."""
+    units = {code: "" for code in ISO3_TO_ISO2}
+    units.update(zip(countries.index, countries["name"]))
+    return units
 
 
 def from_tables(tables: dict, *, label: str = "", version: str = "") -> Dataset:
@@ -295,19 +337,19 @@ def from_tables(tables: dict, *, label: str = "", version: str = "") -> Dataset:
     t = {name: _table(tables, name) for name in SHEETS}
     _duplicate_headers(t, problems)
     if problems:
-        raise InputError(problems)
+        raise InputError(capped(problems))
     for sheet, cols in REQUIRED.items():
         for c in cols:
             if c not in t[sheet].columns:
                 problems.append(Problem(sheet, None, f"no column {c!r} in row 1",
                                         f"the columns {', '.join(cols)}"))
     if problems:
-        raise InputError(problems)
+        raise InputError(capped(problems))
     indicators = _read_indicators(t["Indicators"], problems)
     structure = _read_structure(t["Structure"], problems)
     countries = _read_countries(t["Countries"], problems)
     _check_tree(indicators, structure, problems, t["Indicators"], t["Structure"])
-    values = _read_data(t["Data"], indicators, dict(countries["name"]), problems)
+    values = _read_data(t["Data"], indicators, _units(countries), problems)
     for code in indicators.index:
         if code not in values.columns:
             problems.append(Problem("Data", None, f"no column for the indicator {code!r}",
@@ -317,18 +359,18 @@ def from_tables(tables: dict, *, label: str = "", version: str = "") -> Dataset:
     _check_denominators(indicators, t["Indicators"], t["Countries"], problems)
     settings = _read_settings(t["Settings"], problems)
     if problems:
-        raise InputError(problems)
+        raise InputError(capped(problems))
     # countries present in Data but not in Countries get a row with their ISO name
     missing_c = [c for c in values.index if c not in countries.index]
     if missing_c:
-        extra = pd.DataFrame({"name": [country_name(c) for c in missing_c]}, index=missing_c)
+        extra = pd.DataFrame({"name": display_names(missing_c)}, index=missing_c)
         countries = pd.concat([countries, extra])
-        for c in ("region", "income_group"):
+        for c in ("region", "income_group", "parent"):
             countries[c] = countries[c].fillna("")
     countries.index.name = "country"
     names = countries["name"].copy()
     blank = names == ""
-    names[blank] = [country_name(c) for c in names.index[blank]]
+    names[blank] = display_names(names.index[blank])
     countries["name"] = names
     values = values[list(indicators.index)]
     optional = {}

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .._validation import InputError, Problem
+from ..errors import InputError, Problem
+from .cells import capped
 from ..dataset import Dataset
 from .tables import SHEETS, from_tables
 
@@ -109,7 +110,7 @@ def read_tables(path) -> dict:
             if frame is not None and frame.isna().any().any():
                 _uncached_formulas(path, real, sheet, rows, cols, frame, problems)
         if problems:
-            raise InputError(problems)
+            raise InputError(capped(problems))
         return tables
     except InputError:
         raise
