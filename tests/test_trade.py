@@ -73,7 +73,7 @@ def test_bad_values_are_reported_with_their_cells():
     with pytest.raises(TradeError) as err:
         chip_concentration(trade)
     assert err.value.problems == [
-        "Trade!D2: found 'n/a'; expected a number.",
+        "Trade!D2: found text 'n/a'; expected a finite number.",
         "Trade!D3: found -1.0; expected a value >= 0.",
         "Trade!A4: found an empty cell; expected an ISO3 code.",
     ]
@@ -129,3 +129,36 @@ def test_atlas_table_agrees_with_its_bilateral_flows():
     assert diff["top_supplier_share"].max() <= 0.0051 and diff["cluster_share"].max() <= 0.0051
     assert diff["hhi"].max() <= 0.51
     assert not math.isnan(ours.loc["KOR", "hhi"])
+
+
+@pytest.mark.parametrize("value, found", [("inf", "text 'inf'"), ("1_000", "text '1_000'"), (True, "the boolean TRUE"),
+                                          ("\u0661\u0662", "text '\u0661\u0662'")])
+def test_infinite_and_odd_values_are_refused(value, found):
+    trade = _trade([("KEN", "CHN", 2023, 1.0), ("KEN", "USA", 2023, value)])
+    with pytest.raises(TradeError) as err:
+        chip_concentration(trade)
+    assert err.value.problems == [f"Trade!D3: found {found}; expected a finite number."]
+
+
+def test_two_huge_flows_give_honest_shares():
+    # 1e308 + 1e308 overflows to inf: shares must not become NaN (a "perfect" score after imputation)
+    out = chip_concentration(_trade([("KEN", "CHN", 2023, 1e308), ("KEN", "USA", 2023, 1e308)]))
+    assert out.loc["KEN"].tolist() == [50.0, 5000.0, 50.0]
+
+
+def test_api_misuse_is_a_trade_error_not_a_type_error():
+    with pytest.raises(TradeError, match="found list; expected a table"):
+        chip_concentration([("KEN", "CHN", 2023, 1.0)])
+    with pytest.raises(TradeError, match="year must be None"):
+        chip_concentration(_trade([("KEN", "CHN", 2023, 1.0)]), year="2023")
+
+
+def test_look_alike_importer_codes_are_named():
+    trade = _trade([("\u041a\u0415N", "CHN", 2023, 1.0), ("Congo", "CHN", 2023, 1.0)])
+    with pytest.raises(TradeError) as err:
+        chip_concentration(trade)
+    assert err.value.problems == [
+        "Trade!A2: found '\u041a\u0415N' with the Cyrillic letter '\u041a' (U+041A); expected an ISO3 or ISO2 code "
+        "or a country name.",
+        "Trade!A3: found 'Congo', which fits more than one country (COG Congo - Brazzaville, COD Congo - Kinshasa); "
+        "expected an ISO3 or ISO2 code or a country name."]

@@ -33,8 +33,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError, Problem, TradeError
-from .cells import col_letter as _col_letter
+from ..countries import code_problem, resolve_units
+from ..errors import Problem, ReadinessWarning, TradeError
+from .cells import capped, col_letter, describe, numbers
 
 __all__ = [
     "TradeError",
@@ -70,43 +71,41 @@ def _years(year) -> list[int] | None:
         return [int(year)]
     if isinstance(year, Iterable) and not isinstance(year, str):
         return [int(y) for y in year]
-    raise TypeError(f"year must be None, an int or a list of ints; got {year!r}")
+    raise TradeError(f"year must be None, a whole number or a list of whole numbers; got {year!r}")
 
 
 def _numbers(frame: pd.DataFrame, column: str, where: str, problems: list) -> pd.Series:
-    """Parse ``column`` as floats, adding one problem per cell that is not a number."""
-    parsed = pd.to_numeric(frame[column], errors="coerce")
+    """Parse ``column`` as finite floats, adding one problem per cell that is not one (blank included)."""
+    values, bad = numbers(frame[[column]])
     raw = frame[column]
-    bad = parsed.isna() & raw.notna() & (raw.astype(str).str.strip() != "")
-    blank = raw.isna() | (raw.astype(str).str.strip() == "")
     j = list(frame.columns).index(column)
-    for pos in np.flatnonzero(bad.to_numpy() | blank.to_numpy()):
-        problems.append(Problem(where, f"{_col_letter(j)}{pos + 2}", f"{raw.iloc[pos]!r}", "a number"))
-    return parsed
+    for pos in np.flatnonzero(bad[:, 0] | np.isnan(values[:, 0])):
+        cell = raw.iloc[pos]
+        found = "an empty cell" if not bad[pos, 0] else describe(cell)
+        problems.append(Problem(where, f"{col_letter(j)}{pos + 2}", found, "a finite number"))
+    return pd.Series(values[:, 0], index=frame.index)
 
 
 def _resolve(codes: pd.Series, where, col, problems, *, strict):
-    """ISO3 codes for ISO2 codes, ISO3 codes or names; an importer nobody knows is a problem.
+    """ISO3 codes for ISO2 codes, ISO3 codes or names, once per distinct cell.
 
-    Exporters that are not countries (``ROW``, ``WLD``, areas "n.e.s.") are kept as given,
-    upper-cased: they count in the totals and never in the cluster.
+    An importer nobody knows is a problem. Exporters that are not countries (``ROW``,
+    ``WLD``, areas "n.e.s.") are kept as given, upper-cased: they count in the totals
+    and never in the cluster.
     """
-    from ..countries import to_iso3
-
-    out = []
-    for pos, raw in enumerate(codes.astype("string").str.strip()):
-        if raw is pd.NA or raw == "":
-            out.append("")
-            continue
-        iso3 = to_iso3(raw)
-        if iso3 is None:
-            text = str(raw).upper()
-            if strict and not (len(text) == 3 and text.isalpha()):
-                problems.append(Problem(where, f"{_col_letter(col)}{pos + 2}", repr(str(raw)),
+    text = codes.astype("string").str.strip().fillna("")
+    filled = np.flatnonzero(text.to_numpy() != "")
+    out = np.full(len(text), "", dtype=object)
+    resolved, bad = resolve_units(text.to_numpy()[filled])
+    for k, (pos, code) in enumerate(zip(filled, resolved)):
+        raw = str(text.iloc[pos])
+        if code is None or not (code.isalpha() and len(code) == 3):
+            if strict or code_problem(raw) is not None:  # look-alikes are never kept as given
+                problems.append(Problem(where, f"{col_letter(col)}{pos + 2}", bad.get(k, repr(raw)),
                                         "an ISO3 or ISO2 code or a country name"))
-            iso3 = text
-        out.append(iso3)
-    return out
+            code = raw.upper()
+        out[pos] = code.upper()
+    return list(out)
 
 
 def chip_concentration(trade: pd.DataFrame, *, year=None, cluster=CLUSTER,
@@ -174,7 +173,7 @@ def chip_concentration(trade: pd.DataFrame, *, year=None, cluster=CLUSTER,
     UGA                   100.0  10000.0          100.0
     """
     if not isinstance(trade, pd.DataFrame):
-        raise TypeError(f"trade must be a pandas DataFrame; got {type(trade).__name__}")
+        raise TradeError(f"{where}: found {type(trade).__name__}; expected a table (pandas DataFrame) of flows")
     columns = [str(c).strip().lower() for c in trade.columns]
     missing = [c for c in TRADE_COLUMNS if c not in columns]
     if missing:
@@ -188,17 +187,17 @@ def chip_concentration(trade: pd.DataFrame, *, year=None, cluster=CLUSTER,
     years = _numbers(frame, "year", where, problems)
     j = columns.index("value")
     for pos in np.flatnonzero((value < 0).to_numpy()):
-        problems.append(Problem(where, f"{_col_letter(j)}{pos + 2}", f"{float(value.iloc[pos])!r}",
+        problems.append(Problem(where, f"{col_letter(j)}{pos + 2}", f"{float(value.iloc[pos])!r}",
                                 "a value >= 0"))
     for col in ("importer", "exporter"):
         k = columns.index(col)
         codes = frame[col].astype("string").str.strip()
         for pos in np.flatnonzero(codes.isna().to_numpy() | (codes == "").to_numpy()):
-            problems.append(Problem(where, f"{_col_letter(k)}{pos + 2}", "an empty cell", "an ISO3 code"))
+            problems.append(Problem(where, f"{col_letter(k)}{pos + 2}", "an empty cell", "an ISO3 code"))
     importers = _resolve(frame["importer"], where, columns.index("importer"), problems, strict=True)
     exporters = _resolve(frame["exporter"], where, columns.index("exporter"), problems, strict=False)
     if problems:
-        raise TradeError(problems)
+        raise TradeError(capped(_unique(problems)))
     flows = pd.DataFrame({
         "importer": importers,
         "exporter": exporters,
@@ -212,6 +211,10 @@ def chip_concentration(trade: pd.DataFrame, *, year=None, cluster=CLUSTER,
             raise TradeError(Problem(where, None, f"no flows in the year(s) {wanted}",
                                      "at least one flow in the years asked for"))
     flows = flows[flows["importer"] != flows["exporter"]]
+    # shares do not depend on the unit: dividing by each importer's largest flow keeps every
+    # sum finite (two flows of 1e308 would otherwise sum to inf and give NaN shares)
+    flows = flows.assign(value=flows["value"] / flows.groupby("importer")["value"].transform("max").where(
+        lambda m: m > 0, 1.0))
     summed = flows.groupby(["importer", "exporter"], sort=True)["value"].sum()
     total = summed.groupby(level="importer").sum()
     share = summed / total.reindex(summed.index.get_level_values("importer")).to_numpy()
@@ -276,7 +279,11 @@ def read_atlas_concentration(path, *, period: str = "2021-2023avg") -> pd.DataFr
         if not path.is_file():
             raise TradeError(f"{name}: file not found; expected the Atlas chip-import "
                              "concentration table (chip_import_concentration_2021_2023.csv)")
-    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError, OSError) as exc:
+        raise TradeError(f"{name}: found a file that cannot be read as CSV ({str(exc).splitlines()[0]}); "
+                         "expected the Atlas chip-import concentration table") from None
     missing = [c for c in _ATLAS_COLUMNS if c not in table.columns]
     if missing:
         raise TradeError(f"{name}, line 1 (header): missing column(s) {', '.join(map(repr, missing))}; "
@@ -343,8 +350,6 @@ def apply_trade(dataset):
     if outside:
         import warnings
 
-        from .._validation import ReadinessWarning
-
         warnings.warn(f"the trade table has importers that are not countries of the dataset, ignored: "
                       f"{', '.join(outside)}", ReadinessWarning, stacklevel=2)
     values = dataset.values.copy()
@@ -365,6 +370,11 @@ def apply_trade(dataset):
             pd.MultiIndex.from_frame(new[["country", "indicator"]])) if len(new) else slice(None)
         new = pd.concat([prov[keep], new], ignore_index=True)
     return replace(dataset, values=values, provenance=new)
+
+
+def _unique(problems: list) -> list:
+    """Problems in order, each once."""
+    return list(dict.fromkeys(map(str, problems)))
 
 
 def read_trade_csv(path) -> pd.DataFrame:
