@@ -37,21 +37,21 @@ def charts_for(ctx: dict) -> dict:
     out = {"page1": [], "page2": [], "origins": []}
     if not ctx["scored"]:
         return out
-    svg, _ = ch.dimension_chart(ctx)
-    out["page1"].append({"svg": svg, "caption": "Dimension scores against the region's, income group's"
+    svg, alt = ch.dimension_chart(ctx)
+    out["page1"].append({"svg": svg, "alt": alt, "caption": "Dimension scores against the region's, income group's"
                          + (" and chosen peers'" if ctx["peers"]["codes"] else "") + " medians"})
     if ctx["uncertainty"]:
-        svg, _ = ch.rank_chart(ctx)
-        out["page1"].append({"svg": svg, "caption": "Rank and 5-95% rank interval among the neighbouring countries"})
-    svg, _ = ch.indicator_chart(ctx)
-    out["page2"].append({"svg": svg, "caption": "Each indicator's normalised score against all scored countries"})
+        svg, alt = ch.rank_chart(ctx)
+        out["page1"].append({"svg": svg, "alt": alt, "caption": "Rank and 5-95% rank interval among the neighbouring countries"})
+    svg, alt = ch.indicator_chart(ctx)
+    out["page2"].append({"svg": svg, "alt": alt, "caption": "Each indicator's normalised score against all scored countries"})
     if ctx["languages"]["available"] and ctx["languages"]["rows"]:
-        svg, _ = ch.language_chart(ctx)
-        out["origins"].append({"svg": svg, "caption": "Main languages by population share and the open-model "
+        svg, alt = ch.language_chart(ctx)
+        out["origins"].append({"svg": svg, "alt": alt, "caption": "Main languages by population share and the open-model "
                                                       "families covering each"})
     if ctx["compute"]["available"] and ctx["compute"]["rows"]:
-        svg, _ = ch.compute_chart(ctx)
-        out["origins"].append({"svg": svg, "caption": "GPU clusters hosted in the country, by owner"})
+        svg, alt = ch.compute_chart(ctx)
+        out["origins"].append({"svg": svg, "alt": alt, "caption": "The largest GPU clusters hosted in the country (existing or planned), with their owners"})
     return out
 
 
@@ -96,10 +96,11 @@ def brief(result, country, *, fmt: str = "pdf", peers=None, ua=None, uncertainty
         if resolve_country(result.dataset, country) in result.scores.index:
             ua = brief_uncertainty(result)
     ctx = context(result, country, peers=peers, ua=ua)
-    document = render.html(ctx, charts_for(ctx), for_pdf=fmt == "pdf")
     if fmt == "html":
-        return document.encode("utf-8")
-    return render.pdf(document, fetcher=fetcher, date=render.document_date(result.dataset.version))
+        return render.html(ctx, charts_for(ctx)).encode("utf-8")
+    images = {}
+    document = render.html(ctx, charts_for(ctx), images=images)
+    return render.pdf(document, images=images, fetcher=fetcher, date=render.document_date(result.dataset.version))
 
 
 def write_atomic(path, data: bytes, *, inputs=()) -> Path:

@@ -108,6 +108,15 @@ def _draw(build, height, alt):
         return _svg(fig, alt), alt
 
 
+def _compact(x, _pos=None):
+    """Axis numbers as 950, 12k, 3.5M."""
+    if abs(x) >= 1e6:
+        return f"{x / 1e6:g}M"
+    if abs(x) >= 1e3:
+        return f"{x / 1e3:g}k"
+    return f"{x:g}"
+
+
 def _fmt(x):
     return "no score" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.1f}"
 
@@ -155,12 +164,12 @@ def indicator_chart(ctx: dict):
     name = ctx["country"]["name"]
     n = len(rows)
     step = 0.19 if n <= 30 else max(0.105, 6.2 / n)
-    height = 0.85 + step * n
+    height = 0.75 + step * n
     label_size = 6.5 if n <= 30 else 5.5
 
     def build(fig):
         bottom = 0.5 / height
-        top = 1 - 0.4 / height
+        top = 1 - 0.3 / height
         ax = fig.add_axes((0.38, bottom, 0.59, top - bottom))
         ys = np.arange(n)[::-1]
         # the distribution of all scored countries as a box: 5-95% whisker, interquartile box, median tick
@@ -274,22 +283,26 @@ def language_chart(ctx: dict):
 
 def compute_chart(ctx: dict):
     """GPU clusters hosted in the country: H100-equivalents by owner."""
-    rows = ctx["compute"]["rows"]
+    rows = ctx["compute"]["rows"][:8]
     name = ctx["country"]["name"]
     n = len(rows)
-    height = 0.8 + 0.2 * n
+    height = 0.75 + 0.17 * n
 
     def build(fig):
-        ax = fig.add_axes((0.36, 0.5 / height, 0.6, 1 - 0.8 / height))
+        ax = fig.add_axes((0.42, 0.5 / height, 0.54, 1 - 0.62 / height))
         ys = np.arange(n)[::-1]
         vals = [r["h100e"] or 0.0 for r in rows]
         ax.barh(ys, vals, color=ACCENT, height=0.62, zorder=2)
-        ax.set_yticks(ys, [_label(f"{r['owner']} ({r['owner_country']})", 44) for r in rows])
+        ax.set_yticks(ys, [_label(f"{r['name'] or 'cluster'}: {r['owner']} ({r['owner_country'] or '?'})", 58)
+                           for r in rows], fontsize=6.5)
         ax.set_ylim(-0.6, n - 0.4)
+        from matplotlib.ticker import FuncFormatter
+
+        ax.xaxis.set_major_formatter(FuncFormatter(_compact))
         ax.set_xlabel("H100-equivalents")
         _style(ax)
         _source(fig, ctx["compute"]["source"] or "")
 
-    alt = f"Bar chart of GPU clusters hosted in {name} by owner, in H100-equivalents: " + "; ".join(
+    alt = f"Bar chart of the {n} largest GPU clusters hosted in {name} by owner, in H100-equivalents: " + "; ".join(
         f"{r['owner']} ({r['owner_country']}) {r['h100e'] or 0:,.0f}" for r in rows) + "."
     return _draw(build, height, alt)

@@ -110,6 +110,20 @@ def dimension_of(dataset) -> dict:
     return out
 
 
+def _short_licence(text) -> str:
+    """The licence's first clause (``CC BY 4.0``, ``No open licence stated``); the sources list has the rest."""
+    text = clip(text, 400)
+    head = re.split(r"[;:(]", text, maxsplit=1)[0].strip()
+    return clip(head or text, 40)
+
+
+def _is_lever(value) -> bool:
+    """The Indicators table's ``lever`` cell (bool, or yes/no text): False only for a stated no."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    return str(value).strip().lower() not in ("no", "false", "0", "n")
+
+
 def _group_medians(result, nodes, column, label):
     """Median score of each node over the scored countries whose ``column`` equals ``label``."""
     countries = result.dataset.countries
@@ -192,13 +206,14 @@ def _indicator_rows(result, iso3, scored):
             "year": _int_text(year) if _num(year) is not None else clip(year, 12) or "–",
             "year_number": _num(year),
             "source": clip(sources.get(code, ind.at[code, "source"]), 60),
-            "licence": clip(ind.at[code, "licence"], 90), "note": clip(notes.get(code, ""), 140),
+            "licence": clip(ind.at[code, "licence"], 400), "licence_short": _short_licence(ind.at[code, "licence"]),
+            "note": clip(notes.get(code, ""), 140),
             "direction": int(ind.at[code, "direction"]) if _num(ind.at[code, "direction"]) is not None else 1,
             "score": score, "score_text": display(score, "score"), "rank": None if rank is None else int(rank),
             "rank_text": _int_text(rank), "n": n, "percentile": pct, "flag": flag,
             "region_median": _num(reg.get(code)), "income_group_median": _num(inc.get(code)),
             "distribution": scores[code].dropna().to_numpy(dtype=float).round(3).tolist(),
-            "lever": str(ind.at[code, "lever"]).strip().lower() != "no" if "lever" in ind.columns else True,
+            "lever": _is_lever(ind.at[code, "lever"]) if "lever" in ind.columns else True,
         })
     return rows
 

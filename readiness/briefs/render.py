@@ -47,15 +47,30 @@ def _environment():
                        undefined=StrictUndefined, trim_blocks=False, lstrip_blocks=False, keep_trailing_newline=True)
 
 
-def html(ctx: dict, charts: dict, *, for_pdf: bool = False) -> str:
-    """The brief as one HTML document (inline CSS and SVG; fonts linked only for the PDF)."""
-    from markupsafe import Markup
+def html(ctx: dict, charts: dict, *, images: dict | None = None) -> str:
+    """The brief as one HTML document.
+
+    With ``images`` (a dict, filled here), the document is for the PDF: the fonts are
+    linked, and each chart is an ``<img alt=...>`` whose SVG bytes are put in ``images``
+    under its name, for the fetcher to serve. Without, the document is self-contained:
+    inline CSS and inline ``<svg>`` (with ``<title>``), no fonts linked.
+    """
+    from markupsafe import Markup, escape
 
     root = assets()
     css = (root / "brief.css").read_text(encoding="utf-8")
-    if for_pdf:
+    safe_charts = {}
+    if images is not None:
         css = (root / "fonts.css").read_text(encoding="utf-8") + css
-    safe_charts = {k: [{"svg": Markup(c["svg"]), "caption": c["caption"]} for c in v] for k, v in charts.items()}
+        for group, items in charts.items():
+            safe_charts[group] = []
+            for c in items:
+                name = f"chart-{len(images) + 1}.svg"
+                images[name] = c["svg"].encode("utf-8")
+                safe_charts[group].append({"html": Markup(f'<img src="{name}" alt="{escape(c["alt"])}">'),
+                                           "caption": c["caption"]})
+    else:
+        safe_charts = {k: [{"html": Markup(c["svg"]), "caption": c["caption"]} for c in v] for k, v in charts.items()}
     name = ctx["country"]["name"]
     meta = {
         "title": f"{name}: sovereign AI readiness brief",
@@ -79,6 +94,7 @@ def _fetcher_class():
             self.root = root.resolve()
             self.calls: list[str] = []
             self.refused: list[str] = []
+            self.images: dict = {}      # name -> bytes: the brief's charts, served as if in the root
 
         def fetch(self, url, headers=None):
             self.calls.append(url)
@@ -86,7 +102,11 @@ def _fetcher_class():
             if url.startswith("file://"):
                 from urllib.parse import unquote, urlsplit
 
-                path = Path(unquote(urlsplit(url).path)).resolve()
+                path = Path(unquote(urlsplit(url).path))
+                if path.parent == self.root and path.name in self.images:
+                    return URLFetcherResponse(url, body=self.images[path.name],
+                                              headers={"Content-Type": "image/svg+xml"})
+                path = path.resolve()
             if path is None or not path.is_relative_to(self.root) or not path.is_file():
                 self.refused.append(url)
                 raise ValueError(f"the brief renderer fetches only its own assets; refused {url[:80]!r}")
@@ -119,8 +139,8 @@ def _fixed_clock(date: str | None):
         os.environ.pop("SOURCE_DATE_EPOCH", None)
 
 
-def pdf(document: str, *, fetcher=None, date: str | None = None) -> bytes:
-    """The HTML document as a tagged PDF/UA-1 (bytes), reproducible byte for byte.
+def pdf(document: str, *, images: dict | None = None, fetcher=None, date: str | None = None) -> bytes:
+    """The HTML document (from ``html(..., images=images)``) as a tagged PDF/UA-1, reproducible byte for byte.
 
     ``date`` (ISO, as :func:`document_date` gives) stamps the embedded font subsets,
     unless ``SOURCE_DATE_EPOCH`` is set.
@@ -130,6 +150,7 @@ def pdf(document: str, *, fetcher=None, date: str | None = None) -> bytes:
     from weasyprint import HTML
 
     fetcher = fetcher or AssetFetcher()
+    fetcher.images = dict(images or {})
     logging.getLogger("weasyprint").setLevel(logging.CRITICAL)   # refused fetches are counted, not printed
     base = assets().resolve().as_uri() + "/"
     doc = HTML(string=document, base_url=base, url_fetcher=fetcher)
