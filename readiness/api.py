@@ -77,7 +77,10 @@ def profile(result, country, *, uncertainty: bool = False, detail: bool = False,
         ``peers`` (``region`` and ``income_group``: ``group``, ``median``, ``n``),
         ``coverage`` (``indicators``, ``present``, ``imputed``, ``share``, ``imputed_indicators``,
         ``missing_indicators``: gaps left as gaps, whose weight the country's other indicators in
-        the same dimension share), ``uncertainty`` (None unless asked for),
+        the same dimension share), ``imputed_dimensions`` (the dimensions whose score is not
+        from the country's data, see ``Result.imputed_dimensions``; each dimension also says
+        ``imputed``), ``incomplete`` (the setting that decides what that means),
+        ``uncertainty`` (None unless asked for),
         ``localisation_origins`` (share of the population served by open-weight models by
         developer origin; None when the data has no such table), ``settings``,
         ``data_fingerprint``, ``dataset``, ``version``; and ``detail`` when asked for.
@@ -92,6 +95,7 @@ def profile(result, country, *, uncertainty: bool = False, detail: bool = False,
     present = int(row.notna().sum())
     imputed_codes = list(result.imputed.columns[result.imputed.loc[iso3]]) if scored else []
     missing_codes = [c for c in row.index[row.isna()] if c not in imputed_codes]
+    flagged = _flagged_dimensions(result).get(iso3, [])
     out = {
         "country": iso3,
         "name": info["name"],
@@ -111,6 +115,8 @@ def profile(result, country, *, uncertainty: bool = False, detail: bool = False,
         "coverage": {"indicators": n_ind, "present": present, "imputed": len(imputed_codes),
                      "share": present / n_ind if n_ind else None,
                      "imputed_indicators": imputed_codes, "missing_indicators": missing_codes},
+        "imputed_dimensions": flagged,
+        "incomplete": getattr(result.spec, "incomplete", None),
         "uncertainty": rank_uncertainty(result, iso3, progress=progress) if uncertainty else None,
         "localisation_origins": _origin_coverage(ds, iso3),
         **common_keys(ds, result.spec),
@@ -123,10 +129,28 @@ def profile(result, country, *, uncertainty: bool = False, detail: bool = False,
             "rank": result.ranks.at[iso3, code] if scored else None,
             "region_median": _peer_median(result, code, "region", iso3)["median"],
             "income_group_median": _peer_median(result, code, "income_group", iso3)["median"],
+            "imputed": code in flagged,
         })
     if detail:
         out["detail"] = _detail(result, iso3)
     return json_ready(out)
+
+
+def _flagged_dimensions(result) -> dict:
+    """Country -> the dimensions whose score is not from its data (``Result.imputed_dimensions``).
+
+    Under ``incomplete = "impute"`` those dimensions were imputed; under ``"partial"`` they
+    are absent and the index averages the others; under ``"not_scored"`` there are none.
+    """
+    flags = getattr(result, "imputed_dimensions", None)
+    if flags is None or not len(flags):
+        return {}
+    hit = flags.to_numpy(dtype=bool)
+    rows, cols = hit.nonzero()
+    out = {}
+    for r, c in zip(rows, cols):  # only the flagged cells (few), never every country
+        out.setdefault(flags.index[r], []).append(flags.columns[c])
+    return out
 
 
 def _origin_coverage(dataset, country):
@@ -199,7 +223,9 @@ def league_table(result, *, level=None, top=None) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        Columns ``rank``, ``country``, ``name``, ``score``, then the node's children's scores.
+        Columns ``rank``, ``country``, ``name``, ``score``, then the node's children's scores,
+        then ``imputed_dimensions`` (``;``-separated codes of the dimensions whose score is
+        not from the country's data; empty for most).
     """
     ds = result.dataset
     node = resolve_node(result, level)
@@ -213,16 +239,22 @@ def league_table(result, *, level=None, top=None) -> pd.DataFrame:
     for child in ds.children(node):
         if child in ds.structure.index:
             table[child] = result.scores.loc[order.index, child].to_numpy()
+    flagged = _flagged_dimensions(result)
+    table["imputed_dimensions"] = [";".join(flagged.get(c, [])) for c in order.index]
     table = table.reset_index(drop=True)
     return table.head(top) if top else table
 
 
 def league_payload(result, *, level=None, top=None) -> dict:
     """``readiness rank --format json``: ``level``, ``n`` (countries scored on it), ``countries``
-    (the :func:`league_table` records) and ``settings``, ``data_fingerprint``, ``dataset``, ``version``."""
+    (the :func:`league_table` records, ``imputed_dimensions`` as a list), ``incomplete`` and
+    ``settings``, ``data_fingerprint``, ``dataset``, ``version``."""
     node = resolve_node(result, level)
-    table = league_table(result, level=node, top=top)
-    return json_ready({"level": node, "n": int(result.scores[node].notna().sum()), "countries": table,
+    records = league_table(result, level=node, top=top).to_dict("records")
+    for r in records:
+        r["imputed_dimensions"] = [c for c in r["imputed_dimensions"].split(";") if c]
+    return json_ready({"level": node, "n": int(result.scores[node].notna().sum()), "countries": records,
+                       "incomplete": getattr(result.spec, "incomplete", None),
                        **common_keys(result.dataset, result.spec)})
 
 

@@ -19,7 +19,7 @@ Display (:func:`display`)
     The one rounding rule for tables on screen, :data:`DECIMALS`: the composite (index)
     score with 2 decimals (close scores in a league table stay distinct), every other
     score and median on the 0-100 scale with 1, ranks as integers, mean and median ranks
-    with 1, probabilities and shares with 2, Sobol indices with 3. A missing value is
+    with 1, probabilities and shares with 2, percentages with 0, Sobol indices with 3. A missing value is
     shown as an en dash; a value that rounds to zero never shows a minus sign ("-0.0").
     JSON and CSV are never rounded.
 
@@ -53,7 +53,7 @@ COMMON_KEYS = ("settings", "data_fingerprint", "dataset", "version")
 
 #: Decimals shown in tables, by kind of number (the one display rule).
 DECIMALS = {"composite": 2, "score": 1, "median": 1, "rank": 0, "rank_stat": 1, "probability": 2,
-            "share": 2, "change": 2, "sobol": 3}
+            "share": 2, "percent": 0, "change": 2, "sobol": 3}
 
 #: How a missing value is shown in a table.
 MISSING = "–"

@@ -16,7 +16,7 @@ DEFAULT_N = getattr(_uncertainty, "DEFAULT_N", 1000)  # replicates of the defaul
 
 JSON_KEYS = {"country", "name", "region", "income_group", "scored", "reason", "score", "rank", "n",
              "dimensions", "peers", "coverage", "settings", "data_fingerprint", "dataset", "version", "uncertainty",
-             "localisation_origins"}
+             "localisation_origins", "imputed_dimensions", "incomplete"}
 
 
 def run(*args, env=None):
@@ -42,7 +42,9 @@ def test_score_json_contract(asem_path):
     assert out["country"] == "CHE" and out["rank"] == 1 and out["n"] == 51
     assert round(out["score"], 2) == 68.38
     assert [d["code"] for d in out["dimensions"]] == ["Conn", "Sust"]
-    assert set(out["dimensions"][0]) == {"code", "name", "score", "rank", "region_median", "income_group_median"}
+    assert set(out["dimensions"][0]) == {"code", "name", "score", "rank", "region_median", "income_group_median",
+                                         "imputed"}
+    assert out["imputed_dimensions"] == [] and out["incomplete"] == "not_scored"
     assert out["settings"]["imputation"] == "group_mean" and out["settings"]["coverage_min"] == 0.9
     assert out["peers"]["income_group"] == {"group": None, "median": None, "n": 0}
     assert len(out["data_fingerprint"]) == 16
@@ -78,7 +80,7 @@ def test_rank_top_and_csv(asem_path):
     res = run("rank", "--top", "3", "--data", asem_path, "--format", "csv")
     assert res.exit_code == 0
     lines = res.stdout.splitlines()
-    assert lines[0] == "rank,country,name,score,Conn,Sust"
+    assert lines[0] == "rank,country,name,score,Conn,Sust,imputed_dimensions"
     assert [ln.split(",")[1] for ln in lines[1:]] == ["CHE", "NLD", "DNK"]
 
 
@@ -346,3 +348,50 @@ def test_csv_outputs_neutralise_formulas(tmp_path):
     out = run("rank", "--data", folder, "--format", "csv").stdout
     frame = pd.read_csv(__import__("io").StringIO(out))
     assert "'=HYPERLINK(\"http://x\")" in set(frame["name"])
+
+
+# -- what other modules add to score and rank ---------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def impute_run():
+    """The default data with incomplete = impute: some countries' scores rest on imputed dimensions."""
+    result = readiness.build(readiness.load_dataset(), incomplete="impute")
+    flags = result.imputed_dimensions
+    country = flags.index[flags.any(axis=1)][0]
+    return result, country, list(flags.columns[flags.loc[country]])
+
+
+def test_score_and_rank_mark_imputed_dimensions(impute_run):
+    result, country, dims = impute_run
+    out = json.loads(run("score", "-c", country, "--set", "incomplete=impute", "--format", "json").stdout)
+    assert out["imputed_dimensions"] == dims and out["incomplete"] == "impute"
+    assert [d["code"] for d in out["dimensions"] if d["imputed"]] == dims
+    table = run("score", "-c", country, "--set", "incomplete=impute").stdout
+    assert "* imputed dimension" in table
+    ranked = json.loads(run("rank", "--set", "incomplete=impute", "--format", "json").stdout)["countries"]
+    marked = {r["country"]: r["imputed_dimensions"] for r in ranked if r["imputed_dimensions"]}
+    flags = result.imputed_dimensions
+    assert marked == {c: list(flags.columns[flags.loc[c]]) for c in flags.index[flags.any(axis=1)]}
+    rows = run("rank", "--set", "incomplete=impute", env={"COLUMNS": "120"}).stdout
+    assert f"({country}) *" in rows
+    plain_rank = json.loads(run("rank", "--format", "json").stdout)["countries"]
+    assert not any(r["imputed_dimensions"] for r in plain_rank)  # the default rule scores only complete countries
+
+
+def test_score_detail_adds_the_explain_rows(asem_path):
+    out = json.loads(run("score", "-c", "CHE", "--data", asem_path, "--format", "json", "--detail").stdout)
+    expected = readiness.explain(readiness.build(readiness.load_dataset(asem_path)), "CHE")
+    assert [r["indicator"] for r in out["detail"]] == list(expected["indicator"])
+    assert sum(r["contribution"] for r in out["detail"]) == pytest.approx(out["score"], abs=1e-9)
+    assert "detail" not in json.loads(run("score", "-c", "CHE", "--data", asem_path, "--format", "json").stdout)
+
+
+def test_score_reports_model_origin_coverage_on_the_default_data():
+    from readiness.origins import origin_coverage
+
+    out = json.loads(run("score", "-c", "KE", "--format", "json").stdout)
+    assert out["localisation_origins"] == origin_coverage(readiness.load_dataset(), "KEN")
+    assert out["localisation_origins"] is not None
+    table = run("score", "-c", "KE", env={"COLUMNS": "80"}).stdout
+    assert "Population served by open-weight models, by developer origin: United States" in table

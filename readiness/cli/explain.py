@@ -70,7 +70,7 @@ def _explain_table(con, result, frame):
         ns = a["not_scored"]
         con.print(f"{head} · {text(ns['reason'])}")
         need = (f"{ns['needed']} more indicator(s) with data would make it scored "
-                f"(it has {ns['present']} of {ns['indicators']}; coverage_min {ns['coverage_min']:.0%})"
+                f"(has {ns['present']} of {ns['indicators']}; needs {ns['coverage_min']:.0%})"
                 if ns["needed"] else "coverage is enough; "
                 f"no score for {', '.join(ns['dimensions_without_score']) or 'the index'}")
         con.print(need)
@@ -78,7 +78,8 @@ def _explain_table(con, result, frame):
     t = _compact_table(("Indicator", "left", 24), ("Value", "right", 9), ("Score", "right"), ("Rank", "right"),
                        ("Reg.", "right"), ("Inc.", "right"), ("Wt %", "right"), ("Contr.", "right"))
     notes = []
-    for dim, rows in frame.groupby("dimension", sort=False):
+    group = "dimension" if a["level"] == result.index_code else "parent"
+    for dim, rows in frame.groupby(group, sort=False):
         t.add_row(f"[bold]{text(ds.node_name(dim))}[/bold]", "", "", "", "", "", "", "")
         for r in rows.to_dict("records"):
             value = format_value(r["value"]) if r["status"] != "missing" else "–"

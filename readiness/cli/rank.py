@@ -39,13 +39,21 @@ def _table(con, result, table, node):
     t = new_table(("Rank", "right"))
     t.add_column("Country", no_wrap=True, overflow="ellipsis", max_width=30)
     t.add_column("Score", justify="right")
-    extra = [c for c in table.columns if c not in ("rank", "country", "name", "score")]
+    extra = [c for c in table.columns if c not in ("rank", "country", "name", "score", "imputed_dimensions")]
     for c in extra:  # dimension codes keep the table within 80 columns; names are in `readiness indicators`
         t.add_column(text(c), justify="right")
+    flagged = 0
     for r in table.to_dict("records"):
-        t.add_row(num(r["rank"], "rank"), f"{text(r['name'])} ({r['country']})", num(r["score"], kind),
-                  *[num(r[c]) for c in extra])
+        imputed = set(filter(None, r["imputed_dimensions"].split(";")))
+        flagged += bool(imputed)
+        t.add_row(num(r["rank"], "rank"), f"{text(r['name'])} ({r['country']})" + (" *" if imputed else ""),
+                  num(r["score"], kind), *[num(r[c]) + ("*" if c in imputed else "") for c in extra])
     con.print(t)
+    if flagged:
+        how = ("imputed from peers" if result.spec.incomplete == "impute"
+               else "missing, the composite averaging the others")
+        con.print(f"* {flagged} countries shown rest on dimensions {how} (incomplete = {result.spec.incomplete}); "
+                  "the starred columns are those dimensions.")
     if len(result.not_scored):
         footer(con, f"{len(result.not_scored)} countries not scored; `readiness validate` lists them and why.")
     footer(con, f"{text(settings_summary(result.spec))} · fingerprint {result.fingerprint()}")

@@ -10,6 +10,14 @@ from .render import emit, footer, new_table, num, progress_bar, text
 
 __all__ = ["score"]
 
+ORIGINS = ("United States", "China", "Europe", "other")
+
+
+def _incomplete_note(mode):
+    if mode == "impute":
+        return "imputed dimension: no data of its own, estimated from peers (incomplete = impute)"
+    return "dimension without a score: the composite averages the others (incomplete = partial)"
+
 
 @command("score")
 @country_option(multiple=True)
@@ -78,13 +86,16 @@ def _profile(con, prof):
         unc = prof.get("uncertainty")
         if unc:
             con.print(f"Rank interval (5-95%): {unc['q05']}-{unc['q95']} over {unc['replicates']:,} replicates")
-            con.print(f"[dim]  varying {', '.join(unc['inputs'] or [])} (`readiness sensitivity`)[/dim]")
+            con.print(f"[dim]  varying {', '.join(unc['inputs'] or [])}[/dim]")
     table = new_table("Dimension", ("Score", "right"), ("Rank", "right"), ("Region median", "right"),
                       ("Income-group median", "right"))
     for d in prof["dimensions"]:
-        table.add_row(text(d["name"]), num(d["score"]), num(d["rank"], "rank"), num(d["region_median"], "median"),
-                      num(d["income_group_median"], "median"))
+        mark = " *" if d.get("imputed") else ""
+        table.add_row(text(d["name"]) + mark, num(d["score"]), num(d["rank"], "rank"),
+                      num(d["region_median"], "median"), num(d["income_group_median"], "median"))
     con.print(table)
+    if prof.get("imputed_dimensions"):
+        con.print(f"* {_incomplete_note(prof.get('incomplete'))}")
     for key, label in (("region", "Region"), ("income_group", "Income group")):
         p = prof["peers"][key]
         if p["group"]:
@@ -98,8 +109,12 @@ def _profile(con, prof):
                   f"{', '.join(cov['missing_indicators'])}")
     origins = prof.get("localisation_origins")
     if origins:
-        shares = ", ".join(f"{text(k)} {num(v, 'share')}" for k, v in origins.items() if v is not None)
-        con.print(f"Open-model language coverage by origin: {shares}")
+        shares = ", ".join(f"{text(k)} {num(origins[k], 'percent')}%" for k in ORIGINS if origins.get(k) is not None)
+        con.print(f"Population served by open-weight models, by developer origin: {shares}")
+        if origins.get("at_least_two_origins") is not None:
+            single = origins.get("single_origin_country")
+            con.print(f"Served by models of at least two origins: {num(origins['at_least_two_origins'], 'percent')}%"
+                      + (f" (one origin only: {text(single)})" if single else ""))
     if "detail" in prof:
         con.print(f"Detail by indicator: `readiness explain --country {prof['country']}` (or --format json).")
     version = f" {text(prof['version'])}" if prof["version"] else ""
