@@ -66,7 +66,13 @@ VERSION = "2026.12"
 MIN_YEAR = 2015
 DIGITS = 12
 OUTPUT_FILES = ("countries.csv", "data.csv", "hosted_compute.csv", "indicators.csv", "language_support.csv",
-                "metadata.csv", "origin_coverage.csv", "provenance.csv", "sources.csv", "structure.csv")
+                "metadata.csv", "origin_coverage.csv", "provenance.csv", "settings.csv", "sources.csv",
+                "structure.csv")
+# The dataset's own Settings sheet (its nominal settings; every other setting keeps the package default).
+# coverage_min: a country is scored when every dimension has a score (each from at least half its
+# indicators: incomplete = "not_scored") and at least 60% of the 22 indicators have a value. See README.md,
+# "Completeness rule".
+DATASET_SETTINGS = (("coverage_min", "0.6"),)
 
 INDICATOR_COLUMNS = ["code", "name", "parent", "direction", "weight", "unit", "transform",
                      "denominator", "scale", "target", "goalpost_low", "goalpost_high",
@@ -955,6 +961,7 @@ def build(sources=SOURCES, *, export_control: str = "ear") -> dict[str, pd.DataF
         "hosted_compute.csv": hosted,
         "language_support.csv": language_support,
         "origin_coverage.csv": origin_coverage,
+        "settings.csv": pd.DataFrame(list(DATASET_SETTINGS), columns=["setting", "value"]),
         "data.csv": data,
         "indicators.csv": ind,
         "metadata.csv": metadata,

@@ -202,7 +202,8 @@ def test_true_zeros_are_zeros(data, provenance):
 def test_gaps_stay_gaps(data):
     # Taiwan has no WDI series; the national supplement has no fixed-broadband figure: a gap
     assert data.at["TWN", "fixed_broadband"] == ""
-    assert data.at["TWN", "tertiary_enrolment"] == ""
+    assert data.at["TWN", "electricity_access"] == ""
+    assert data.at["TWN", "mht_manufacturing"] == ""
     # Indonesia's only listed GPU cluster has no H100e estimate: unknown, not zero
     assert data.at["IDN", "gpu_h100e_pm"] == ""
     # Bermuda is in no EAR country group
@@ -342,3 +343,17 @@ def test_context_tables_are_written(fresh):
     assert set(hosted["ownership"]) == {"", "domestic", "foreign"}
     origins = fresh["origin_coverage.csv"].set_index("country")
     assert float(origins.at["KEN", "United States"]) < float(origins.at["KEN", "China"])
+
+
+def test_taiwan_is_scored_on_every_dimension():
+    import readiness
+
+    ds = readiness.load_dataset()
+    assert ds.settings == {"coverage_min": "0.6"}
+    result = readiness.build(ds)
+    assert "TWN" not in result.not_scored.index
+    for node in ("compute", "chips", "talent", "localisation", result.index_code):
+        assert result.scores.at["TWN", node] == result.scores.at["TWN", node], node  # not NaN
+    # every scored country has every dimension (incomplete = "not_scored")
+    scored = result.scores[result.scores[result.index_code].notna()]
+    assert scored[["compute", "chips", "talent", "localisation"]].notna().all().all()
