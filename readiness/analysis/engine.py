@@ -231,7 +231,8 @@ class _Engine:
         from ..rank import rank_descending
 
         plan, sl = self.plan, slice(start, stop)
-        scores = np.full((stop - start, len(self.countries), len(plan.nodes)), np.nan)
+        # every column read is written first (indicators or earlier parents): no need to fill
+        scores = np.empty((stop - start, len(self.countries), len(plan.nodes)))
         if self.pre is None:
             scores[..., : plan.n_indicators] = self.stack[self.variant_idx[sl]]
         else:
@@ -245,7 +246,10 @@ class _Engine:
         if self.pre is not None:
             # a replicate skipped at the first level has NaN children above: it stays skipped
             sh, sk = sh | pre_sh[key_idx[sl]], sk | pre_sk[key_idx[sl]]
-        return rank_descending(scores[..., self.keep]).astype(np.float32), sh, sk
+        # ranks along a contiguous country axis (a third faster than across a strided one)
+        kept = np.ascontiguousarray(np.moveaxis(scores[..., self.keep], -1, -2))
+        ranks = np.moveaxis(rank_descending(kept, axis=-1).astype(np.float32), -1, -2)
+        return ranks, sh, sk
 
     def evaluation(self, ranks, shifted, skipped) -> Evaluation:
         """The :class:`Evaluation` of these results."""
