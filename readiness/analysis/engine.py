@@ -214,14 +214,22 @@ class _Engine:
             if np.all(children0 < plan.n_indicators) and np.all(weights[:, children0] == weights[:1, children0]):
                 key = self.variant_idx * len(names) + self.level_methods[:, 0]
                 ukeys, key_idx = np.unique(key, return_inverse=True)
-                block = np.full((len(ukeys), len(self.countries), len(plan.nodes)), np.nan)
-                block[..., : plan.n_indicators] = self.stack[ukeys // len(names)]
-                lm = np.zeros((len(ukeys), len(plan.steps)), dtype=np.int64)
-                lm[:, 0] = ukeys % len(names)
-                sh, sk = _aggregate_steps(block, np.tile(weights[0], (len(ukeys), 1)), plan, [0], lm, names,
-                                          p=self.p, policy=self.design.space.nonpositive,
-                                          coverage_min=self.spec.aggregate_coverage_min)
-                self.pre = (block[..., plan.steps[0][1]], key_idx, sh, sk)
+                parents0 = plan.steps[0][1]
+                values = np.empty((len(ukeys), len(self.countries), len(parents0)))
+                sh = np.zeros(len(ukeys), dtype=bool)
+                sk = np.zeros(len(ukeys), dtype=bool)
+                step = _auto_chunk(len(self.countries), len(plan.nodes))
+                for a in range(0, len(ukeys), step):  # a chunk of (variant, method) pairs at a time
+                    keys = ukeys[a:a + step]
+                    block = np.full((len(keys), len(self.countries), len(plan.nodes)), np.nan)
+                    block[..., : plan.n_indicators] = self.stack[keys // len(names)]
+                    lm = np.zeros((len(keys), len(plan.steps)), dtype=np.int64)
+                    lm[:, 0] = keys % len(names)
+                    sh[a:a + step], sk[a:a + step] = _aggregate_steps(
+                        block, np.tile(weights[0], (len(keys), 1)), plan, [0], lm, names, p=self.p,
+                        policy=self.design.space.nonpositive, coverage_min=self.spec.aggregate_coverage_min)
+                    values[a:a + step] = block[..., parents0]
+                self.pre = (values, key_idx, sh, sk)
         self.rest = list(range(1 if self.pre is not None else 0, len(plan.steps)))
         later = np.concatenate([plan.steps[li][2] for li in self.rest]) if self.rest else np.array([], dtype=int)
         self.needed_ind = np.unique(later[later < plan.n_indicators])
