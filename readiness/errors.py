@@ -19,6 +19,7 @@ __all__ = [
     "UnknownCountryError",
     "TradeError",
     "SourceError",
+    "UpdateUnavailableError",
     "Problem",
     "ReadinessWarning",
     "shorten",
@@ -105,3 +106,7 @@ class TradeError(InputError):
 
 class SourceError(InputError):
     """A source extract of the default dataset that cannot be used as it is."""
+
+
+class UpdateUnavailableError(ReadinessError):
+    """``--update`` was given but this installation cannot apply national-update files."""
