@@ -69,8 +69,11 @@ def gates(data=None, reference=REFERENCE) -> list[str]:
     dims, top, parent = _tree(ds.structure, ds.indicators, idx)
     scored = scores.index[scores[idx].notna()]
     s = scores.loc[scored]
-    out = [f"dataset {ds.version}, fingerprint {result.fingerprint()}, settings: default "
-           f"(incomplete = {getattr(result.spec, 'incomplete', 'n/a (partial: the old behaviour)')})"]
+    changes = result.spec.changes() if hasattr(result.spec, "changes") else {}
+    shown = ", ".join(f"{k} = {v}" for k, v in sorted(changes.items())) or "none"
+    out = [f"dataset {ds.version}, fingerprint {result.fingerprint()}; settings: the dataset's nominal ones "
+           f"(changed from the package defaults: {shown}; incomplete = "
+           f"{getattr(result.spec, 'incomplete', 'n/a: the old behaviour, partial')})"]
 
     complete = s[dims].notna().all(axis=1)
     missing = s.loc[~complete, dims].isna().sum(axis=1)
