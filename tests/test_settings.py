@@ -306,3 +306,26 @@ def test_set_overrides_are_checked_through_the_table_all_at_once(tiny):
 def test_a_missing_settings_file_is_a_spec_error(tmp_path, suffix):
     with pytest.raises(SpecError, match=f"^nothere{suffix}: cannot read the settings file"):
         readiness.read_settings(tmp_path / f"nothere{suffix}")
+
+
+# -- any input: a coerced value that checks again to itself, or a SpecError (never another error) ------
+
+from hypothesis import given, settings as hyp_settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+ANY_VALUE = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=30),
+                      st.lists(st.integers(), max_size=2), st.dictionaries(st.text(max_size=5), st.text(max_size=5),
+                                                                          max_size=2))
+
+
+@hyp_settings(max_examples=200, deadline=None)
+@given(name=st.sampled_from(sorted(SETTINGS)), value=ANY_VALUE)
+def test_any_value_is_either_a_checked_value_or_a_spec_error(name, value):
+    try:
+        coerced = check_setting(name, value)
+    except SpecError as exc:
+        assert exc.problems and all(name in p and len(p) < 600 for p in exc.problems)
+        return
+    assert check_setting(name, coerced) == coerced
+    if isinstance(coerced, float):
+        assert math.isfinite(coerced)
