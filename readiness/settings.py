@@ -39,7 +39,7 @@ from .errors import SpecError, shorten
 
 __all__ = [
     "Setting", "Interval", "Choice", "Flag", "Text", "Table", "AnyOf",
-    "SETTINGS", "DEFAULTS", "GROUPS",
+    "SETTINGS", "DEFAULTS", "GROUPS", "SEED_MAX",
     "check_setting", "check_settings", "check_alternatives", "parse_setting", "settings_table", "settings_markdown",
 ]
 
