@@ -19,7 +19,7 @@ import numpy as np
 from ._registry import Registry
 from .errors import InputError, MethodError, SpecError
 
-__all__ = ["IMPUTATIONS", "impute"]
+__all__ = ["IMPUTATIONS", "impute", "impute_dimensions", "peer_groups", "MIN_PEERS"]
 
 IMPUTATIONS = Registry("imputation")
 
@@ -38,7 +38,7 @@ def _column_stat(x, func):
 
 def _sklearn(method):
     try:
-        import sklearn  # noqa: F401
+        import sklearn  # noqa: F401  (only to check it is installed)
     except ImportError:
         raise MethodError(f"imputation {method!r} needs scikit-learn, which is not installed; "
                           "install it (pip install scikit-learn) or choose another imputation") from None
@@ -163,3 +163,81 @@ def impute(values, *, method="none", groups=None, n_neighbours=5, seed=0):
     kernel = IMPUTATIONS.get(method)
     out = kernel(x, groups=groups, n_neighbours=n_neighbours, seed=seed)
     return out, np.isnan(x) & ~np.isnan(out)
+
+
+MIN_PEERS = 3
+
+
+def impute_dimensions(scores, groupings, *, min_peers=MIN_PEERS):
+    """Fill missing dimension scores with the median score of the country's peers on that dimension.
+
+    Used by ``build`` when ``incomplete = "impute"``. Peers are tried from the narrowest
+    grouping to the widest: the first grouping in which at least ``min_peers`` other
+    countries of the country's group have a score for the dimension gives the median;
+    when none has, the median over every country with a score is used.
+
+    Parameters
+    ----------
+    scores : ndarray of shape (n_countries, n_dimensions)
+        Dimension scores, NaN where missing.
+    groupings : list of sequences
+        Group labels per country, narrowest first (``build`` passes region and income
+        group combined, then the income group). An empty or missing label has no peers.
+    min_peers : int, default=3
+
+    Returns
+    -------
+    filled : ndarray
+        ``scores`` with the missing cells filled (observed cells unchanged).
+    mask : ndarray of bool
+        True where a score was imputed.
+
+    Notes
+    -----
+    Why peers and not the country's own other dimensions: the dimensions measure
+    different things (a country's chips score says little about its language coverage),
+    while countries of the same region and income group share much of what drives each
+    dimension. The median resists one outlying peer. Every filled cell is flagged
+    (``Result.imputed_dimensions``), so no output presents it as measured.
+
+    Examples
+    --------
+    >>> s = np.array([[10.0, 1.0], [20.0, 2.0], [30.0, 3.0], [40.0, np.nan], [50.0, 5.0]])
+    >>> impute_dimensions(s, [["a", "a", "a", "a", "b"]])[0][:, 1].tolist()
+    [1.0, 2.0, 3.0, 2.0, 5.0]
+    """
+    import pandas as pd
+
+    x = np.asarray(scores, dtype=float)
+    out = x.copy()
+    todo = np.isnan(x)
+    frame = pd.DataFrame(x)
+    for labels in groupings:
+        if not todo.any():
+            break
+        lab = pd.Series(np.asarray(labels, dtype=object)).replace("", None)
+        grouped = frame.groupby(lab.to_numpy(), dropna=True)
+        med = grouped.transform("median").reindex(frame.index).to_numpy(dtype=float)
+        n = grouped.transform("count").reindex(frame.index).to_numpy(dtype=float)
+        use = todo & (np.nan_to_num(n) >= min_peers) & ~np.isnan(med)
+        out[use] = med[use]
+        todo &= ~use
+    if todo.any():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            overall = np.nanmedian(x, axis=0)
+        fill = np.broadcast_to(overall, x.shape)
+        use = todo & ~np.isnan(fill)
+        out[use] = fill[use]
+    return out, np.isnan(x) & ~np.isnan(out)
+
+
+def peer_groups(table):
+    """Peer groupings of the rows of a Countries table, narrowest first: region and income group, then income group."""
+    out = []
+    if "region" in table.columns and "income_group" in table.columns:
+        region, income = table["region"].fillna("").astype(str), table["income_group"].fillna("").astype(str)
+        out.append(np.where((region != "") & (income != ""), region + " | " + income, "").astype(object))
+    if "income_group" in table.columns:
+        out.append(table["income_group"].fillna("").astype(str).to_numpy(dtype=object))
+    return out

@@ -6,10 +6,12 @@ kept when the share of its indicators with a value is at least ``coverage_min``.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
-__all__ = ["coverage", "screen"]
+__all__ = ["coverage", "screen", "coverage_of", "coverage_reasons", "completeness_reason", "completeness_of"]
 
 
 def coverage(values: pd.DataFrame) -> pd.Series:
@@ -48,3 +50,57 @@ def screen(values: pd.DataFrame, *, coverage_min: float, measured_on: pd.DataFra
     not_scored["reason"] = [f"not scored: coverage {c:.0%} (needs {coverage_min:.0%})" for c in cov[low]]
     not_scored.index.name = "country"
     return values.loc[~low], not_scored
+
+
+def coverage_of(values: np.ndarray) -> np.ndarray:
+    """The share of indicators with a value per row of an array (equal to :func:`coverage`)."""
+    x = np.asarray(values, dtype=float)
+    return (~np.isnan(x)).sum(axis=1) / x.shape[1] if x.shape[1] else np.zeros(x.shape[0])
+
+
+def coverage_reasons(cov, coverage_min: float) -> list:
+    """The reason a country below ``coverage_min`` is not scored, for each coverage given."""
+    return [f"not scored: coverage {c:.0%} (needs {coverage_min:.0%})" for c in cov]
+
+
+def completeness_reason(missing: list, counts: dict) -> str:
+    """Why a country without a score for some dimensions is not scored (``incomplete = "not_scored"``).
+
+    Parameters
+    ----------
+    missing : list of str
+        The names of the dimensions without a score.
+    counts : dict
+        ``{name: (has, total, needs)}``: indicators with a value, indicators, and the
+        least number that gives the dimension a score.
+
+    Examples
+    --------
+    >>> completeness_reason(["Chips"], {"Chips": (1, 6, 3)})
+    'not scored: no score for Chips (1 of 6 indicators; needs 3)'
+    """
+    parts = [f"{m} ({counts[m][0]} of {counts[m][1]} indicators; needs {counts[m][2]})" for m in missing]
+    return "not scored: no score for " + ", ".join(parts)
+
+
+def completeness_of(dataset, coverage_min, row, missing) -> str:
+    """The reason one country is not scored: each dimension without a score, its indicators present and needed.
+
+    ``row`` holds the country's values (after imputation) in indicator order, ``missing``
+    one flag per dimension. "Needs" is ``aggregate_coverage_min`` of the dimension's
+    indicators (at least one); for a dimension with sub-dimensions the rule applies to
+    each part, so the count is a guide.
+    """
+    ind = dataset.indicators
+    names, counts = [], {}
+    for dim, miss in zip(dataset.dimensions, missing):
+        if not miss:
+            continue
+        codes = [c for c in ind.index if dataset.ancestor_at(c, dataset.levels[dim]) == dim] \
+            if dim not in ind.index else [dim]
+        has = int(sum(~np.isnan(row[ind.index.get_loc(c)]) for c in codes))
+        needs = max(1, math.ceil(coverage_min * len(codes) - 1e-9))
+        name = dataset.node_name(dim)
+        names.append(name)
+        counts[name] = (has, len(codes), needs)
+    return completeness_reason(names, counts)

@@ -17,10 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from .errors import InputError, SpecError
 
-__all__ = ["skew", "kurt", "passes", "winsorise", "treat_column", "treat", "OUTLIER_METHODS"]
+__all__ = ["skew", "kurt", "passes", "winsorise", "treat_column", "treat", "OUTLIER_METHODS", "treatment_table"]
 
 OUTLIER_METHODS = ("coinr", "none")
 
@@ -212,16 +213,33 @@ def treat(values, *, method="coinr", winsor_max=5, skew_max=2.0, kurt_max=3.5, f
 
 
 def _skew_kurt_columns(x):
-    """Skew and kurtosis of every column at once (same formulas as :func:`skew`, :func:`kurt`)."""
-    present = ~np.isnan(x)
-    n = present.sum(axis=0).astype(float)
+    """Skew and kurtosis of every column at once (same formulas as :func:`skew`, :func:`kurt`).
+
+    Each column is summed alone, over contiguous memory, so a column's statistics do not
+    depend on the other columns or on the array's layout (``build(reuse=)`` relies on it);
+    powers are products (``d * d * d``), which are exact where ``**`` on mixed-sign floats
+    is slow.
+    """
+    xt = np.ascontiguousarray(np.asarray(x, dtype=float).T)
+    present = ~np.isnan(xt)
+    n = present.sum(axis=1).astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.nansum(x, axis=0) / n
-        d = np.where(present, x - mean, 0.0)
-        m2 = np.sum(d**2, axis=0)
+        mean = np.where(present, xt, 0.0).sum(axis=1) / n
+        d = np.where(present, xt - mean[:, None], 0.0)
+        d2 = d * d
+        m2 = d2.sum(axis=1)
         m2 = np.where(m2 == 0, np.nan, m2)
-        g = np.sqrt(n) * np.sum(d**3, axis=0) / m2**1.5
+        g = np.sqrt(n) * (d2 * d).sum(axis=1) / m2**1.5
         sk = np.where(n >= 3, g * np.sqrt(n * (n - 1)) / (n - 2), np.nan)
-        r = n * np.sum(d**4, axis=0) / m2**2
+        r = n * (d2 * d2).sum(axis=1) / m2**2
         ku = np.where(n >= 4, ((n + 1) * (r - 3) + 6) * (n - 1) / ((n - 2) * (n - 3)), np.nan)
     return sk, ku
+
+
+def treatment_table(columns, details):
+    """One row per indicator: skew and kurtosis before and after, points winsorised, log applied."""
+    cols = ["indicator", "skew", "kurtosis", "passed", "winsorised", "log", "skew_after", "kurtosis_after",
+            "passed_after"]
+    rows = [(code, d.skew_before, d.kurt_before, d.passed_before, d.n_winsorised, d.logged, d.skew_after,
+             d.kurt_after, d.passed_after) for code, d in zip(columns, details)]
+    return pd.DataFrame(rows, columns=cols).set_index("indicator")

@@ -90,10 +90,10 @@ def test_coverage_rule_in_build(tiny):
     values = tiny.values.copy()
     values.loc["AAA", ["a1", "a2"]] = np.nan  # AAA has no A indicator, and 2 of 4 overall
     ds = tiny.with_values(values)
-    r = readiness.build(ds, outliers="none", coverage_min=0.5)
+    r = readiness.build(ds, outliers="none", coverage_min=0.5, incomplete="partial")
     assert np.isnan(r.scores.loc["AAA", "A"])
     assert r.scores.loc["AAA", "I"] == r.scores.loc["AAA", "B"]  # 1 of 2 dimensions: 50%, kept
-    strict = readiness.build(ds, outliers="none", coverage_min=0.5, aggregate_coverage_min=0.6)
+    strict = readiness.build(ds, outliers="none", coverage_min=0.5, aggregate_coverage_min=0.6, incomplete="partial")
     assert np.isnan(strict.scores.loc["AAA", "I"]) and np.isnan(strict.ranks.loc["AAA", "I"])
 
 
