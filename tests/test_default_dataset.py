@@ -315,8 +315,8 @@ def test_supplement_never_overrides_the_wdi(sources_copy):
     path.write_text("\n".join(lines + ['KEN,SP.POP.TOTL,2025,1,"x",https://example.org,"x"']) + "\n",
                     encoding="utf-8")
     import readiness.indicators.build as build_module
-    reader = build_module._Reader(sources_copy)
-    ctx = build_module._Context(reader, build_module._world(reader))
+    reader = build_module.Reader(sources_copy)
+    ctx = build_module.Context(reader, build_module.load_world(reader))
     assert ctx.population[("KEN", 2025)] == 57532493
     assert ("KEN", "population", 2025) not in ctx.supplied
 
