@@ -163,9 +163,9 @@ def indicator_chart(ctx: dict):
     rows = ctx["indicator_rows"]
     name = ctx["country"]["name"]
     n = len(rows)
-    step = 0.19 if n <= 30 else max(0.105, 6.2 / n)
+    step = 0.19 if n <= 30 else max(0.08, 4.6 / n)
     height = 0.75 + step * n
-    label_size = 6.5 if n <= 30 else 5.5
+    label_size = 6.5 if n <= 30 else (5.5 if n <= 50 else 4.8)
 
     def build(fig):
         bottom = 0.5 / height

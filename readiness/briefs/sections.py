@@ -74,8 +74,10 @@ def strengths_weaknesses(rows) -> dict:
             f"({_ordinal(k)}-lowest, or bottom {TOP_N}). This is the Global Innovation Index's rule "
             f"(10th of {GII_INDICATORS} indicators) scaled to this framework's {len(rows)} indicators "
             f"(10 × {len(rows)} / {GII_INDICATORS}, at least 2). Missing or imputed values are not signalled.")
-    return {"strengths": [item(r) for r in strengths], "weaknesses": [item(r) for r in weaknesses],
-            "k": k, "rule": rule}
+    shown = max(k, 6)      # the list is capped so a country first on many indicators keeps to its page
+    return {"strengths": [item(r) for r in strengths[:shown]], "weaknesses": [item(r) for r in weaknesses[:shown]],
+            "more_strengths": [r["name"] for r in strengths[shown:]],
+            "more_weaknesses": [r["name"] for r in weaknesses[shown:]], "k": k, "rule": rule}
 
 
 def _ordinal(k):
@@ -220,8 +222,10 @@ def sovereignty(result, iso3, rows) -> dict:
         unserved = {"share": f"{sum(r['share'] for r in missing):.0f}%",
                     "languages": ", ".join(f"{r['language']} ({r['share']:.0f}%)" for r in missing) or "none"}
     compute = hosted_compute(ds, iso3)
+    empty = not exposures and not trade_codes and not langs["available"] and not compute["available"]
     return {"exposures": exposures, "chips": chips, "chip_note": chip_note, "unserved": unserved,
-            "languages_note": langs["note"], "compute": compute, "origins": _origin_coverage(ds, iso3)}
+            "languages_note": langs["note"], "compute": compute, "origins": _origin_coverage(ds, iso3),
+            "empty": empty}
 
 
 def unavailable_levers(why: str) -> dict:
