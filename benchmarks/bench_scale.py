@@ -91,11 +91,13 @@ def run_case(units, n_ind):
     result = readiness.build(dataset)
     t2 = time.perf_counter()
     rss_build = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    c2 = time.process_time()
     sa = sensitivity(dataset, result.spec, n=N, seed=SEED)
     t3 = time.perf_counter()
+    c3 = time.process_time()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"{units} {n_ind} {t1 - t0:.2f} {t2 - t1:.2f} {rss_build:.0f} {t3 - t2:.2f} {rss:.0f} "
-          f"{sa.uncertainty.n_replicates}")
+          f"{sa.uncertainty.n_replicates} {c3 - c2:.2f}")
 
 
 # -- the plain-numpy baseline on ASEM -------------------------------------------------------------
@@ -190,9 +192,9 @@ def main():
         run_case(*args.case)
         return
     print(f"# readiness scale benchmark: Sobol N = {N} ({N * 6:,} replicates), python {sys.version.split()[0]}; "
-          "wall seconds; peak = maximum resident set size of the case's process")
+          "wall seconds (CPU s: the sensitivity's process CPU time); peak = maximum resident set size of the case's process")
     print(f"{'units x indicators':>20} {'load s':>8} {'build s':>8} {'peak MB':>8} {'sensitivity s':>14} "
-          f"{'peak MB':>8}")
+          f"{'CPU s':>8} {'peak MB':>8}")
     for units, n_ind in SIZES:
         if units > args.max_units:
             print(f"{f'{units:,} x {n_ind}':>20} not run (--max-units {args.max_units:,})")
@@ -206,8 +208,9 @@ def main():
             print(f"{f'{units:,} x {n_ind}':>20} {why[:100]}")
             continue
         _, _, load, build, rss_b, sens, rss = parts[:7]
+        cpu = float(parts[8]) if len(parts) > 8 else float("nan")
         print(f"{f'{units:,} x {n_ind}':>20} {float(load):>8.2f} {float(build):>8.2f} {float(rss_b):>8.0f} "
-              f"{float(sens):>14.2f} {float(rss):>8.0f}")
+              f"{float(sens):>14.2f} {cpu:>8.2f} {float(rss):>8.0f}")
     if not args.no_baseline:
         baseline()
 

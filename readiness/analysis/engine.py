@@ -458,4 +458,5 @@ def evaluate(dataset, spec=None, design: Design | None = None, *, nodes: str = "
             done += stop - start
             if progress is not None:
                 progress(done, R)
+    _WORKER_ENGINE.pop(token, None)  # tasks run in this process (an inline executor) cached it here
     return engine.evaluation(ranks, shifted, skipped)
