@@ -395,3 +395,19 @@ def test_score_reports_model_origin_coverage_on_the_default_data():
     assert out["localisation_origins"] is not None
     table = run("score", "-c", "KE", env={"COLUMNS": "80"}).stdout
     assert "Population served by open-weight models, by developer origin: United States" in table
+
+
+def test_debug_keeps_the_traceback_of_a_user_error(asem_path):
+    from readiness.errors import UnknownCountryError
+
+    res = run("--debug", "score", "-c", "XYZ", "--data", asem_path)
+    assert isinstance(res.exception, UnknownCountryError)
+
+
+def test_rank_and_validate_json_keys_are_a_contract(asem_path):
+    ranked = json.loads(run("rank", "--top", 2, "--data", asem_path, "--format", "json").stdout)
+    assert set(ranked) == {"level", "n", "countries", "incomplete"} | COMMON
+    assert set(ranked["countries"][0]) == {"rank", "country", "name", "score", "Conn", "Sust", "imputed_dimensions"}
+    assert type(ranked["countries"][0]["rank"]) is int
+    report = json.loads(run("validate", "--data", asem_path, "--format", "json").stdout)
+    assert set(report) == {"countries", "indicators", "aggregates", "missing_values", "scored", "not_scored"} | COMMON
