@@ -12,6 +12,7 @@ from the clock.
 from __future__ import annotations
 
 import contextlib
+import functools
 import datetime as _dt
 import os
 import re
@@ -40,6 +41,7 @@ def document_date(version) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=1)
 def _environment():
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
@@ -66,7 +68,9 @@ def html(ctx: dict, charts: dict, *, images: dict | None = None) -> str:
             safe_charts[group] = []
             for c in items:
                 name = f"chart-{len(images) + 1}.svg"
-                images[name] = c["svg"].encode("utf-8")
+                # the chart's text in the shipped font (fonts.css), never a system font of the same name
+                images[name] = c["svg"].replace("'DejaVu Sans'", "'Readiness DejaVu Sans'").replace(
+                    '"DejaVu Sans"', '"Readiness DejaVu Sans"').encode("utf-8")
                 safe_charts[group].append({"html": Markup(f'<img src="{name}" alt="{escape(c["alt"])}">'),
                                            "caption": c["caption"]})
     else:
