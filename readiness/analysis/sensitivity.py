@@ -125,14 +125,17 @@ def sobol_indices(Y, d: int, *, num_resamples: int = 100, conf_level: float = 0.
         raise SpecError(f"conf_level must be between 0 and 1; got {conf_level!r}")
     if isinstance(num_resamples, bool) or not isinstance(num_resamples, (int, np.integer)) or num_resamples < 2:
         raise SpecError(f"num_resamples must be a whole number >= 2; got {num_resamples!r}")
-    Y = np.asarray(Y, dtype=float)
-    one = Y.ndim == 1
-    Y = Y.reshape(len(Y), -1)
-    rows, k = Y.shape
-    if rows % (d + 2):
+    # Y may also be a tuple of 2-D arrays (groups of output columns, e.g. float32 ranks, each
+    # standardised a block at a time in float64) so that no float64 copy of all outputs is made
+    groups = list(Y) if isinstance(Y, tuple) else [np.asarray(Y)]
+    one = not isinstance(Y, tuple) and groups[0].ndim == 1
+    groups = [g if np.issubdtype(g.dtype, np.floating) else g.astype(float) for g in groups]
+    groups = [g.reshape(len(g), -1) for g in groups]
+    rows = len(groups[0])
+    if rows % (d + 2) or any(len(g) != rows for g in groups):
         raise SpecError(f"a Sobol design of {d} inputs has n x {d + 2} rows; got {rows} outputs")
     n = rows // (d + 2)
-    if np.isnan(Y).any():
+    if any(np.isnan(g).any() for g in groups):
         raise SpecError("the outputs contain NaN; drop the blocks of replicates that could not run first")
     rng = check_seed(seed)
     r = rng.integers(n, size=(n, num_resamples))
@@ -140,7 +143,8 @@ def sobol_indices(Y, d: int, *, num_resamples: int = 100, conf_level: float = 0.
     z = NormalDist().inv_cdf(0.5 + conf_level / 2)  # scipy.stats.norm.ppf within 1e-15, without scipy
     # outputs are independent: a block of columns at a time keeps memory bounded
     width = max(1, _BLOCK_VALUES // rows)
-    parts = [_indices(Y[:, j:j + width], n, d, counts, z) for j in range(0, k, width)]
+    parts = [_indices(g[:, j:j + width].astype(float), n, d, counts, z)
+             for g in groups for j in range(0, g.shape[1], width)]
     S1, S1_conf, ST, ST_conf = (np.concatenate([p[i] for p in parts], axis=-1) for i in range(4))
     out = {"S1": S1, "S1_conf": S1_conf, "ST": ST, "ST_conf": ST_conf}
     return {key: v[:, 0] for key, v in out.items()} if one else out
@@ -263,7 +267,8 @@ def analyze(design: Design, outputs: Evaluation, *, num_resamples: int = 100, co
         raise MethodError(f"only {n_used} of {design.n} Sobol blocks could run (the others have skipped "
                           "replicates); use nonpositive='shift' or alternatives that can run")
     rows = np.repeat(valid_blocks, size)
-    Y = np.column_stack([outputs.rank_shift()[rows], outputs.index_ranks[rows].astype(float)])
+    ranks = outputs.index_ranks if rows.all() else outputs.index_ranks[rows]  # float32 until used, no copy
+    Y = (outputs.rank_shift()[rows][:, None], ranks)
     S = sobol_indices(Y, d, num_resamples=num_resamples, conf_level=conf_level, seed=seed)
     sobol = _frame({k: v[:, 0] for k, v in S.items()}, design.inputs)
     index = pd.MultiIndex.from_product([list(outputs.countries), list(design.inputs)], names=["country", "input"])
