@@ -23,6 +23,13 @@ def default_result():
     return readiness.build(readiness.load_dataset())
 
 
+@pytest.fixture(scope="module")
+def asem_result(asem_path):
+    from readiness.io.load import load_dataset
+
+    return readiness.build(load_dataset(asem_path))
+
+
 def _assert_identical(a, b):
     """Every stage, score, rank and table of two Results equal bit for bit (NaN where NaN)."""
     assert a.fingerprint() == b.fingerprint()
@@ -43,61 +50,79 @@ def _edited_build(result, country, values):
 
 
 # -- exactness ----------------------------------------------------------------------------
-def test_whatif_with_the_current_values_is_identical_bit_for_bit(default_result):
-    ds = default_result.dataset
-    current = ds.values.loc["KEN"].dropna()
-    after = whatif(default_result, "KE", current.to_dict())
-    _assert_identical(after, default_result)
+@pytest.mark.parametrize("which", ["asem", "default"])
+def test_whatif_with_the_current_values_is_identical_bit_for_bit(which, asem_result, default_result):
+    result = asem_result if which == "asem" else default_result
+    country = "IND" if which == "asem" else "KEN"
+    current = result.dataset.values.loc[country].dropna()
+    after = whatif(result, country, current.to_dict())
+    _assert_identical(after, result)
 
 
 def _winsorised_indicator(result):
-    """An indicator the build winsorised (not logged), and the country holding its top value."""
+    """An indicator (without denominator) the build winsorised, not logged, and a country winsorised in it."""
     t = result.treatment
-    codes = t.index[(t["winsorised"] > 0) & ~t["log"].astype(bool)]
+    plain = result.dataset.indicators["denominator"].reindex(t.index).fillna("") == ""
+    codes = t.index[(t["winsorised"] > 0) & ~t["log"].astype(bool) & plain]
     assert len(codes), "the test needs an indicator that is winsorised"
     code = codes[0]
-    col = result.stages["screened"][code] * result.dataset.indicators.at[code, "direction"]
-    return code, col.idxmax(), col
+    log = result.log[(result.log["step"] == "treat") & (result.log["indicator"] == code)]
+    return code, log["country"].iloc[0]
 
 
-def test_whatif_equals_build_on_a_hand_edited_dataset(default_result):
-    result, ds = default_result, default_result.dataset
-    # 1. a new maximum of a plain indicator (no transform, unbounded above): min-max bounds move
+@pytest.mark.parametrize("which", ["asem", "default"])
+def test_whatif_equals_build_on_a_hand_edited_dataset(which, asem_result, default_result):
+    # the COINr example (group-mean imputation, 4 levels) winsorises 15 indicators: one of its top
+    # outliers is brought back to the median, so that winsorisation stops or changes; the default data
+    # (which may winsorise nothing) gets the new maximum only
+    result = asem_result if which == "asem" else default_result
+    ds = result.dataset
+    country = "IND" if which == "asem" else "KEN"
+    # 1. a new maximum of a plain indicator (no transform, unbounded above, passing): min-max bounds move
     plain = [c for c in ds.indicators.index
              if ds.indicators.at[c, "transform"] == "none" and math.isinf(valid_range(ds, c)[1])
              and result.treatment.at[c, "passed"] and ds.indicators.at[c, "direction"] == 1
-             and ds.values.at["KEN", c] == ds.values.at["KEN", c]]
+             and not ds.indicators.at[c, "denominator"] and ds.values.at[country, c] == ds.values.at[country, c]]
     top_code = plain[0]
-    new_max = float(ds.values[top_code].max()) * 2
-    # 2. the winsorised indicator's top outlier brought back to the median: winsorisation stops or changes
-    w_code, w_country, w_col = _winsorised_indicator(result)
-    raw_median = float(ds.values.loc[result.scores.index, w_code].median())
-    edits = {"KEN": {top_code: new_max}, w_country: {w_code: raw_median}}
-    after = whatif(result, "KE", edits["KEN"])
-    after = whatif(after, w_country, edits[w_country])
+    new_max = float(ds.values[top_code].max()) * 1.5
+    edits = {country: {top_code: new_max}}
+    after = whatif(result, country, edits[country])
+    if which == "asem":
+        w_code, w_country = _winsorised_indicator(result)
+        edits[w_country] = {w_code: float(ds.values.loc[result.scores.index, w_code].median())}
+        after = whatif(after, w_country, edits[w_country])
     frame = ds.values.copy()
-    for country, vals in edits.items():
+    for c, vals in edits.items():
         for code, value in vals.items():
-            frame.loc[country, code] = value
+            frame.loc[c, code] = value
     expected = readiness.build(replace(ds, values=frame), result.spec)
     _assert_identical(after, expected)
     # the edits did what the test claims: the bound moved, the treatment changed
-    assert after.scores.at["KEN", top_code] == 100.0 and result.scores.at["KEN", top_code] < 100.0
-    assert (after.treatment.loc[w_code, ["winsorised", "log"]].tolist()
-            != result.treatment.loc[w_code, ["winsorised", "log"]].tolist())
+    assert after.scores.at[country, top_code] == 100.0 and result.scores.at[country, top_code] < 100.0
+    if which == "asem":
+        def winsorised(r):
+            log = r.log[(r.log["step"] == "treat") & (r.log["indicator"] == w_code)]
+            return set(log["country"]), int(r.treatment.at[w_code, "winsorised"]), bool(r.treatment.at[w_code, "log"])
+
+        assert w_country in winsorised(result)[0]
+        assert winsorised(after) != winsorised(result)
 
 
-def test_whatif_that_triggers_winsorisation_equals_build(default_result):
-    result, ds = default_result, default_result.dataset
+@pytest.mark.parametrize("which", ["asem", "default"])
+def test_whatif_that_triggers_winsorisation_equals_build(which, asem_result, default_result):
+    result = asem_result if which == "asem" else default_result
+    ds = result.dataset
+    country = "IND" if which == "asem" else "KEN"
     passing = [c for c in ds.indicators.index
-               if result.treatment.at[c, "passed"] and ds.indicators.at[c, "transform"] == "none"
+               if result.treatment.at[c, "passed"] and result.treatment.at[c, "winsorised"] == 0
+               and ds.indicators.at[c, "transform"] == "none" and not ds.indicators.at[c, "denominator"]
                and math.isinf(valid_range(ds, c)[1]) and ds.indicators.at[c, "direction"] == 1]
     code = passing[0]
     huge = float(ds.values[code].max()) * 50
-    after = whatif(result, "KE", {code: huge})
+    after = whatif(result, country, {code: huge})
     assert after.treatment.at[code, "passed"] == False  # noqa: E712  (the outlier now fails the test)
     assert after.treatment.at[code, "winsorised"] > 0 or after.treatment.at[code, "log"]
-    _assert_identical(after, _edited_build(result, "KEN", {code: huge}))
+    _assert_identical(after, _edited_build(result, country, {code: huge}))
 
 
 def test_whatif_on_several_indicators_at_once_equals_build(tiny):

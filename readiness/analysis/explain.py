@@ -36,6 +36,7 @@ import pandas as pd
 from ..api import resolve_country
 from ..errors import UnknownCountryError
 from ..serialise import common_keys
+from .levers import format_value, lever_flags  # noqa: F401  (re-exported)
 
 __all__ = ["explain", "explain_payload", "contributions", "country_weights", "compare_countries",
            "compare_payload", "COLUMNS", "lever_flags", "format_value",
@@ -161,38 +162,6 @@ _DESCRIBE = {
 
 
 # -- explain ----------------------------------------------------------------------------
-def format_value(x) -> str:
-    """A raw value for reading: 3 significant figures or so, thousands separated ("no value" if missing).
-
-    >>> format_value(1.6049), format_value(12.44), format_value(0.2054), format_value(1234.5), format_value(None)
-    ('1.6', '12.4', '0.21', '1,234', 'no value')
-    """
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "no value"
-    x = float(x)
-    ax = abs(x)
-    if ax >= 1000:
-        return f"{x:,.0f}"
-    if ax >= 10:
-        return f"{x:.1f}".removesuffix(".0")
-    if ax >= 0.1 or x == 0:
-        return f"{x:.2f}".rstrip("0").rstrip(".") if "." in f"{x:.2f}" else f"{x:.2f}"
-    return f"{x:.2g}"
-
-
-def lever_flags(dataset) -> pd.Series:
-    """True for the indicators a policy can move (C9's ``lever`` column; default yes).
-
-    Without the column, every indicator is a lever except those whose code contains
-    ``export_control``.
-    """
-    ind = dataset.indicators
-    if "lever" in ind.columns:
-        text = ind["lever"].astype(str).str.strip().str.lower()
-        return ~text.isin(["no", "false", "0", "n"])
-    return pd.Series([("export_control" not in str(c)) for c in ind.index], index=ind.index)
-
-
 def _provenance(dataset, country):
     prov = dataset.provenance
     years, sources = {}, {}

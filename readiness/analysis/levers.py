@@ -53,10 +53,9 @@ from ..rank import rank_descending
 from ..serialise import common_keys
 from ..treat import treat
 from .._validation import did_you_mean
-from .explain import format_value, lever_flags
 from .whatif import whatif
 
-__all__ = ["levers", "levers_payload", "TARGETS", "targets_for", "evaluate_whatifs"]
+__all__ = ["levers", "levers_payload", "TARGETS", "targets_for", "evaluate_whatifs", "lever_flags", "format_value"]
 
 #: The named targets (besides ``peer:ISO3``).
 TARGETS = ("region_top_quartile", "income_group_median", "next_income_group_median")
@@ -66,6 +65,39 @@ _WB_INCOME = ("Low income", "Lower middle income", "Upper middle income", "High 
 COLUMNS = ("kind", "target", "indicator", "name", "dimension", "unit", "value", "target_value", "change",
            "peer", "peer_name", "score_before", "score_after", "gain", "rank_before", "rank_after",
            "rank_gain", "description")
+
+
+# -- helpers ---------------------------------------------------------------------------
+def lever_flags(dataset) -> pd.Series:
+    """True for the indicators a policy can move (C9's ``lever`` column; default yes).
+
+    Without the column, every indicator is a lever except those whose code contains
+    ``export_control``.
+    """
+    ind = dataset.indicators
+    if "lever" in ind.columns:
+        text = ind["lever"].astype(str).str.strip().str.lower()
+        return ~text.isin(["no", "false", "0", "n"])
+    return pd.Series([("export_control" not in str(c)) for c in ind.index], index=ind.index)
+
+
+def format_value(x) -> str:
+    """A raw value for reading: 3 significant figures or so, thousands separated ("no value" if missing).
+
+    >>> format_value(1.6049), format_value(12.44), format_value(0.2054), format_value(1234.5), format_value(None)
+    ('1.6', '12.4', '0.21', '1,234', 'no value')
+    """
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "no value"
+    x = float(x)
+    ax = abs(x)
+    if ax >= 1000:
+        return f"{x:,.0f}"
+    if ax >= 10:
+        return f"{x:.1f}".removesuffix(".0")
+    if ax >= 0.1 or x == 0:
+        return f"{x:.2f}".rstrip("0").rstrip(".") if "." in f"{x:.2f}" else f"{x:.2f}"
+    return f"{x:.2g}"
 
 
 # -- targets ----------------------------------------------------------------------------
@@ -302,7 +334,8 @@ def levers(result, country, target="region_top_quartile", top: int | None = 5) -
         value), ``score_before``, ``score_after``, ``gain`` (composite), ``rank_before``,
         ``rank_after``, ``rank_gain`` (places up), ``description``. ``attrs``: ``country``,
         ``name``, ``score``, ``rank``, ``n``, ``targets`` (each target's peer group),
-        ``method`` (``batch`` or ``rebuild``), ``rebuilds``.
+        ``method`` (``batch`` or ``rebuild``), ``rebuilds``, ``not_levers`` (every indicator
+        marked as no lever, with the country's value, whether or not a target is above it).
 
     Raises
     ------
@@ -360,7 +393,9 @@ def levers(result, country, target="region_top_quartile", top: int | None = 5) -
     out = pd.concat([lev, exp], ignore_index=True) if len(exp) else lev.reset_index(drop=True)
     out.attrs.update({"country": iso3, "name": names.get(iso3, iso3), "score": base_score, "rank": base_rank,
                       "n": int(result.scores[idx].notna().sum()), "targets": groups, "method": method,
-                      "rebuilds": len(plans)})
+                      "rebuilds": len(plans),
+                      "not_levers": [{"indicator": c, "name": ind.at[c, "name"] or c, "unit": ind.at[c, "unit"],
+                                      "value": float(current[c])} for c in ind.index[~flags.reindex(ind.index)]]})
     return out
 
 
@@ -371,4 +406,5 @@ def levers_payload(result, country, target="region_top_quartile", top: int | Non
     return {"country": a["country"], "name": a["name"], "score": a["score"], "rank": a["rank"], "n": a["n"],
             "targets": [{"target": t, "group": g} for t, g in a["targets"].items()],
             "levers": frame[frame["kind"] == "lever"], "exposures": frame[frame["kind"] == "exposure"],
+            "not_levers": a["not_levers"],
             **common_keys(result.dataset, result.spec)}

@@ -265,10 +265,15 @@ def _levers_table(con, result, frame):
         con.print(t)
         con.print(f"  e.g. {text(rows.iloc[0]['description'])}")
     exp = frame[frame["kind"] == "exposure"]
-    if len(exp):
-        con.print("\n[bold]Exposures[/bold] (not policy levers: shown apart)")
+    if a["not_levers"]:
+        con.print("\n[bold]Exposures[/bold] (not policy levers, shown apart)")
         for r in exp.to_dict("records"):
             con.print(f"  {text(r['description'])}: {num(r['gain'], 'change')} points ({text(r['target'])})")
+        shown = set(exp["indicator"])
+        for r in a["not_levers"]:
+            if r["indicator"] not in shown:
+                con.print(f"  {text(r['name'])}: {format_value(r['value'])} {text(r['unit'])}, "
+                          "at or above the target")
     con.print(f"[dim]Gain: composite points if that indicator alone reached the target; exact rebuilds "
               f"({a['rebuilds']}, {a['method']}).[/dim]")
     _footer(con, result)
