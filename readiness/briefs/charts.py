@@ -64,6 +64,7 @@ def _figure(height):
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(WIDTH, height), dpi=72)
+    fig.patch.set_visible(False)
     return fig
 
 
@@ -90,7 +91,8 @@ def _svg(fig, alt: str) -> str:
 def _style(ax, *, grid_axis="x"):
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
-    ax.tick_params(axis="y", length=0)
+    ax.tick_params(axis="y", left=False)      # no tick marks drawn (fewer SVG nodes to lay out)
+    ax.patch.set_visible(False)
     ax.grid(axis=grid_axis, color=LIGHT, linewidth=0.5)
     ax.set_axisbelow(True)
 
