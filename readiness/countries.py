@@ -22,7 +22,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from .errors import UnknownCountryError
+from .errors import UnknownCountryError, shorten
 
 __all__ = ["to_iso3", "country_name", "display_names", "suggest", "resolve_units", "code_problem",
            "CODE_PATTERN"]
@@ -52,6 +52,7 @@ _ISO_PAIRS = (
 )
 ISO3_TO_ISO2 = {p[:3]: p[3:] for p in "".join(_ISO_PAIRS).split()}
 ISO3_TO_ISO2.update({"XKX": "XK", "CHI": ""})
+_ISO2_TO_ISO3 = {v: k for k, v in ISO3_TO_ISO2.items() if v}
 
 #: CLDR's alt="short" English names where the standard one is long.
 _CLDR_SHORT = {"HK": "Hong Kong", "MO": "Macao", "PS": "Palestine"}
@@ -183,6 +184,11 @@ def to_iso3(query, extra_names=None):
                 raise UnknownCountryError(f"{str(query).strip()!r} fits more than one unit "
                                           f"({', '.join(hit)}); give the code")
             return hit[0]
+    text = str(query).strip().upper()
+    if len(text) == 3 and text in ISO3_TO_ISO2:  # codes need no name table
+        return text
+    if len(text) == 2 and text in _ISO2_TO_ISO3:
+        return _ISO2_TO_ISO3[text]
     key = _fold(query)
     codes = _keys().get(key) if key else None
     if not codes:
@@ -293,7 +299,7 @@ def _resolve_one(text, units, index, keys):
         return text, None
     bad = code_problem(text)
     if bad is not None:
-        return None, f"{text!r} with {bad}"
+        return None, f"{shorten(text)} with {bad}"
     key = _fold(text)
     hit = index.get(key)
     if hit is not None:
@@ -313,7 +319,7 @@ def _resolve_one(text, units, index, keys):
         return None, f"{text!r} ({code}, not a unit of the Countries sheet)"
     if units is None and CODE_PATTERN.fullmatch(text):
         return text, None
-    return None, repr(text)
+    return None, shorten(text)
 
 
 def suggest(query, candidates: dict, n: int = 3, floor: float = 0.75) -> list[str]:

@@ -304,6 +304,38 @@ def _read_settings(sheet, problems) -> dict:
     return settings
 
 
+_CONTROL = "[\x00-\x08\x0b-\x1f\x7f-\x9f]"
+
+
+def _control_characters(t, problems):
+    """Text cells holding control characters (escape sequences, bells) are refused, never echoed raw."""
+    import re
+
+    for sheet, df in t.items():
+        if df is None or sheet == "Trade":
+            continue
+        for j, c in enumerate(df.columns):
+            if re.search(_CONTROL, c):
+                problems.append(Problem(sheet, f"{_col_letter(j)}1", _control_found(c),
+                                        "text without control characters"))
+            col = df.iloc[:, j]
+            if pd.api.types.infer_dtype(col, skipna=True) not in ("string", "mixed", "mixed-integer"):
+                continue
+            bad = col.astype(object).str.contains(_CONTROL, regex=True, na=False).to_numpy(dtype=bool)
+            for pos in np.flatnonzero(bad):
+                problems.append(Problem(sheet, f"{_col_letter(j)}{pos + 2}", _control_found(col.iat[pos]),
+                                        "text without control characters"))
+
+
+def _control_found(text) -> str:
+    import re
+
+    from ..errors import shorten
+
+    ch = re.search(_CONTROL, text).group()
+    return f"the control character {ch!r} (U+{ord(ch):04X}) in {shorten(text)}"
+
+
 def _duplicate_headers(t, problems):
     for sheet, df in t.items():
         if df is None:
@@ -336,6 +368,7 @@ def from_tables(tables: dict, *, label: str = "", version: str = "") -> Dataset:
                           for s in missing])
     t = {name: _table(tables, name) for name in SHEETS}
     _duplicate_headers(t, problems)
+    _control_characters(t, problems)
     if problems:
         raise InputError(capped(problems))
     for sheet, cols in REQUIRED.items():
@@ -400,6 +433,8 @@ def read_csv_folder(path) -> Dataset:
     tables = {}
     for sheet in SHEETS:
         f = path / f"{sheet.lower()}.csv"
+        if f.is_symlink():  # never follow a link out of the folder (it could disclose any file)
+            raise InputError(Problem(f.name, None, "a symbolic link", "a regular file in the folder (copy the file in)"))
         if f.exists():
             tables[sheet] = _read_csv(f)
     version = ""
