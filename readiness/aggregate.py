@@ -42,9 +42,11 @@ def _present(x):
 
 def _weighted_sum(term, w):
     """term @ w, with a non-finite term reaching only the parents it is a (weighted) child of."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        out = term @ w
+    if np.isfinite(out).all():  # a non-finite term always leaves a non-finite product (inf x 0 is NaN)
+        return out
     finite = np.isfinite(term)
-    if finite.all():
-        return term @ w
     member = (w != 0).astype(float)
     with np.errstate(invalid="ignore"):
         out = np.where(finite, term, 0.0) @ w
@@ -56,18 +58,18 @@ def _weighted_sum(term, w):
     return np.where(undefined | (pos & neg), np.nan, out)
 
 
-def _mean_of(term, mask, w):
+def _mean_of(term, mask, w, mf=None):
     """sum_i w_i term_i / sum_i w_i over present children; NaN where none is present."""
-    den = mask.astype(float) @ w
+    den = (mask.astype(float) if mf is None else mf) @ w
     with np.errstate(invalid="ignore", divide="ignore"):
         return _weighted_sum(term, w) / np.where(den > 0, den, np.nan)
 
 
 @AGGREGATIONS.register("arithmetic")
-def _arithmetic(x, w, **_):
+def _arithmetic(x, w, *, mf=None, **_):
     """Weighted arithmetic mean sum(w x) / sum(w)."""
     mask, xf = _present(x)
-    return _mean_of(xf, mask, w)
+    return _mean_of(xf, mask, w, mf)
 
 
 @AGGREGATIONS.register("geometric")
@@ -226,11 +228,12 @@ def aggregate_level(x, w, *, method="arithmetic", p=0.5, nonpositive="error", ch
                 "the arithmetic mean"
             )
     w = np.asarray(w, dtype=float)
-    out = kernel(x, w, p=p)
+    mf = (~np.isnan(x)).astype(float) if coverage_min > 0 else None
+    out = kernel(x, w, p=p, mf=mf)
     if coverage_min > 0:
         member = (w > 0).astype(float)
         with np.errstate(invalid="ignore", divide="ignore"):
-            share = ((~np.isnan(x)).astype(float) @ member) / member.sum(axis=-2, keepdims=True)
+            share = (mf @ member) / member.sum(axis=-2, keepdims=True)
         out = np.where(share < coverage_min - 1e-12, np.nan, out)
     return out
 
@@ -288,8 +291,10 @@ def aggregate_tree(normalised, weights, plan, *, methods, p=0.5, nonpositive="er
     for level, parents, children, onehot in plan.steps:
         wmat = w[..., children][..., :, None] * onehot
         names = [plan.nodes[c] for c in children]
+        run = np.array_equal(children, np.arange(children[0], children[0] + len(children))) if len(children) else False
+        block = scores[..., children[0]: children[0] + len(children)] if run else scores[..., children]
         scores[..., parents] = aggregate_level(
-            scores[..., children], wmat, method=methods[level], p=p, nonpositive=nonpositive,
+            block, wmat, method=methods[level], p=p, nonpositive=nonpositive,
             children=names, level=level, coverage_min=coverage_min,
         )
     return scores

@@ -15,6 +15,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import pandas as pd
 
 from ._registry import Registry
 from .errors import InputError, MethodError, SpecError
@@ -70,13 +71,12 @@ def _by_group(x, groups, func):
     if len(labels) != x.shape[0]:
         raise SpecError(f"a group imputation needs one group label per country: got {len(labels)} labels "
                         f"for {x.shape[0]} countries")
-    out = x.copy()
-    for g in dict.fromkeys(labels):
-        if g is None or (isinstance(g, float) and np.isnan(g)) or g == "":
-            continue
-        rows = labels == g
-        out[rows] = _fill(x[rows], _column_stat(x[rows], func))
-    return out
+    blank = pd.isna(labels) | (labels == "")
+    codes, uniques = pd.factorize(np.where(blank, None, labels), use_na_sentinel=True)
+    stats = np.full((len(uniques) + 1, x.shape[1]), np.nan)  # the last row: no group, stays missing
+    for g in range(len(uniques)):
+        stats[g] = _column_stat(x[codes == g], func)[0]
+    return np.where(np.isnan(x), stats[np.where(codes < 0, len(uniques), codes)], x)
 
 
 @IMPUTATIONS.register("group_mean")

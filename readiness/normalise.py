@@ -247,15 +247,19 @@ def normalise(values, meta, *, method="minmax", by_indicator=None, params=None, 
     params = dict(params or {})
     by_indicator = dict(by_indicator or {})
     methods = np.array([by_indicator.get(code, method) for code in meta.index], dtype=object)
-    out = np.full_like(x, np.nan)
+    out = np.full_like(x, np.nan) if len(set(methods)) > 1 else None
     for name in dict.fromkeys(methods):
         cols = np.flatnonzero(methods == name)
         kernel = NORMALISATIONS.get(name)
         kw = _params_for(name, params, meta, cols)
+        block = x if len(cols) == x.shape[-1] else x[..., cols]  # one method for all: no copy
         if name == "fraction_of_max":
-            _check_fraction_of_max(x[..., cols], meta, cols)
+            _check_fraction_of_max(block, meta, cols)
         with np.errstate(invalid="ignore", divide="ignore"):
-            out[..., cols] = kernel(x[..., cols], **kw)
+            if block is x:
+                out = np.asarray(kernel(block, **kw), dtype=float)
+            else:
+                out[..., cols] = kernel(block, **kw)
     if warn:
         codes = no_range_indicators(out, x, meta)
         if codes:

@@ -344,7 +344,7 @@ def _step_denominate(raw, ind, dataset, spec, cols, stages):
         return (transform(den, ind) if spec.transform else den).to_numpy(dtype=float)
 
     if cols is None:
-        return np.array(run(raw), dtype=float)
+        return np.asarray(run(raw), dtype=float)
     return _splice(stages["denominated"], None, cols, lambda c: run(raw.iloc[:, c]))
 
 
@@ -393,12 +393,29 @@ def _step_screen(dataset, spec, den, imp, cov, plan, wvec):
     return kept, not_scored
 
 
+def _block(positions):
+    """A slice for a contiguous ascending run of positions (a view; column fancy-indexing is slow), else them."""
+    if len(positions) and positions[-1] - positions[0] == len(positions) - 1 and np.all(np.diff(positions) == 1):
+        return slice(int(positions[0]), int(positions[-1]) + 1)
+    return positions
+
+
 def _missing_dimensions(dataset, spec, values, plan, wvec):
-    """Which dimensions would get no score from the cells present (the aggregation's coverage rule, dry run)."""
-    presence = np.where(np.isnan(values), np.nan, 1.0)
-    methods = {level: "arithmetic" for level, *_ in plan.steps}
-    agg = aggregate_tree(presence, wvec, plan, methods=methods, coverage_min=spec.aggregate_coverage_min)
-    return np.isnan(agg[:, [plan.nodes.index(d) for d in dataset.dimensions]])
+    """Which dimensions would get no score from the cells present: the aggregation's rules on presence alone.
+
+    A parent has a score when a child with a non-zero weight has one and the share of its
+    weighted children with one reaches ``aggregate_coverage_min`` (as ``aggregate_level``).
+    """
+    present = np.zeros((values.shape[0], len(plan.nodes)))
+    present[:, : plan.n_indicators] = ~np.isnan(values)
+    for _, parents, children, onehot in plan.steps:
+        wmat = wvec[children][:, None] * onehot
+        member = (wmat > 0).astype(float)
+        has = present[:, _block(children)]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = (has @ member) / member.sum(axis=0)
+        present[:, parents] = ((has @ member) > 0) & (share >= spec.aggregate_coverage_min - 1e-12)
+    return present[:, [plan.nodes.index(d) for d in dataset.dimensions]] == 0
 
 
 def _step_treat(screened, spec, cols, stages, memo):

@@ -22,10 +22,12 @@ def rank_ascending(x, axis=-2):
     >>> rank_ascending(np.array([[3.0], [1.0], [3.0], [np.nan], [2.0]])).ravel()
     array([ 3.,  1.,  3., nan,  2.])
     """
-    a = np.moveaxis(np.asarray(x, dtype=float), axis, -1)
-    order = np.argsort(a, axis=-1, kind="stable")  # NaN sorts last
-    s = np.take_along_axis(a, order, axis=-1)
+    a = np.ascontiguousarray(np.moveaxis(np.asarray(x, dtype=float), axis, -1))
     n = a.shape[-1]
+    # rows contiguous (the sort axis last in memory) and the default sort: the order within ties
+    # does not matter for min ranks, so no stable sort is needed
+    order = np.argsort(a, axis=-1)  # NaN sorts last
+    s = np.take_along_axis(a, order, axis=-1)
     new = np.ones(s.shape, dtype=bool)
     new[..., 1:] = s[..., 1:] != s[..., :-1]
     first = np.where(new, np.arange(n), 0)

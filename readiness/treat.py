@@ -135,7 +135,7 @@ class ColumnTreatment:
     low: np.ndarray
 
 
-def treat_column(x, *, winsor_max=5, skew_max=2.0, kurt_max=3.5, fallback="log"):
+def treat_column(x, *, winsor_max=5, skew_max=2.0, kurt_max=3.5, fallback="log", _stats0=None):
     """Treat one indicator; return (treated values, :class:`ColumnTreatment`)."""
     x = np.asarray(x, dtype=float)
 
@@ -143,7 +143,7 @@ def treat_column(x, *, winsor_max=5, skew_max=2.0, kurt_max=3.5, fallback="log")
         (sk,), (ku,) = _skew_kurt_columns(v.reshape(-1, 1))
         return sk, ku
 
-    s0, k0 = stats(x)
+    s0, k0 = stats(x) if _stats0 is None else _stats0
     none = np.zeros(x.shape, dtype=bool)
     if _passes(s0, k0, skew_max, kurt_max):
         return x.copy(), ColumnTreatment(s0, k0, True, 0, s0, k0, True, False, none, none)
@@ -206,7 +206,8 @@ def treat(values, *, method="coinr", winsor_max=5, skew_max=2.0, kurt_max=3.5, f
             details.append(ColumnTreatment(s0[j], k0[j], True, 0, s0[j], k0[j], True, False, none, none))
             continue
         out[:, j], d = treat_column(
-            x[:, j], winsor_max=winsor_max, skew_max=skew_max, kurt_max=kurt_max, fallback=fallback
+            x[:, j], winsor_max=winsor_max, skew_max=skew_max, kurt_max=kurt_max, fallback=fallback,
+            _stats0=(s0[j], k0[j]),
         )
         details.append(d)
     return out, details

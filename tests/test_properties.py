@@ -110,3 +110,4 @@ def test_ranks_equal_scipy_min_ranks(x):
     np.testing.assert_array_equal(rank_ascending(x, axis=-2), rankdata(x, method="min", axis=-2, nan_policy="omit"))
     np.testing.assert_array_equal(rank_descending(x, axis=-2),
                                   rankdata(-x, method="min", axis=-2, nan_policy="omit"))
+
