@@ -139,6 +139,18 @@ def test_explain_not_scored_country_says_what_is_missing_and_how_many_more():
     assert list(frame["status"]) == ["missing", "observed", "observed", "missing"]
 
 
+def test_explain_not_scored_for_a_dimension_without_score_says_how_many_more():
+    # coverage 2 of 4 passes coverage_min = 0.5, but dimension A has none of its 2 indicators; it needs
+    # ceil(0.5 * 2) = 1 (aggregate_coverage_min 0.5), so one more indicator makes DDD scored
+    result = readiness.build(_tiny({("DDD", "a1"): np.nan, ("DDD", "a2"): np.nan}), coverage_min=0.5)
+    assert "DDD" not in result.scores.index
+    info = explain(result, "DDD").attrs["not_scored"]
+    assert info["dimensions_without_score"] == {"A": 1}
+    assert info["needed"] == 1
+    after = readiness.whatif(result, "DDD", {"a1": 2.5})
+    assert "DDD" in after.scores.index
+
+
 def test_explain_works_on_the_asem_framework(asem_result):
     frame = explain(asem_result, "CHE")
     assert set(frame["dimension"]) == {"Conn", "Sust"}

@@ -230,6 +230,16 @@ def _group_medians(result, country, column, codes):
     return result.scores.loc[members, codes].median()
 
 
+def _cost(node, present, children, weights, share) -> int:
+    """The fewest indicators to add under ``node`` for it to have a score (aggregate_coverage_min)."""
+    kids = [c for c in children.get(node, []) if weights.get(c, 1.0) > 0]
+    if not kids:
+        return 0 if present.get(node, False) else 1
+    costs = sorted(_cost(c, present, children, weights, share) for c in kids)
+    k = max(1, math.ceil(round(share * len(kids) - 1e-9, 9)))
+    return int(sum(costs[:k]))
+
+
 def missing_for_scoring(result, country) -> dict:
     """Why ``country`` is not scored, and what it would take.
 
@@ -237,24 +247,35 @@ def missing_for_scoring(result, country) -> dict:
     -------
     dict
         ``reason`` (the build's), ``missing`` (indicator codes without a value),
-        ``present``, ``indicators``, ``coverage_min`` and ``needed``: how many more
-        indicators with a value would clear the coverage threshold (0 when coverage is
-        not what stops it), and ``dimensions_without_score``.
+        ``present``, ``indicators``, ``coverage_min``, ``dimensions_without_score``
+        (``{dimension: indicators to add for it to have a score}``, under
+        ``incomplete = "not_scored"``) and ``needed``: the fewest more indicators with a
+        value that would make the country scored (coverage and every dimension).
     """
     ds, spec = result.dataset, result.spec
     den = result.stages["denominated"]
     row = den.loc[country] if country in den.index else pd.Series(np.nan, index=ds.indicators.index)
+    imp = result.stages["imputed"]
+    filled = imp.loc[country] if country in imp.index else row
     n = len(row)
     present = int(row.notna().sum())
     required = math.ceil(round(spec.coverage_min * n - 1e-9, 9)) if n else 0
     reason = (result.not_scored.at[country, "reason"] if country in result.not_scored.index
               else ("no index score" if country in result.scores.index else "no data"))
-    no_score = []
-    if country in result.scores.index:
-        no_score = [d for d in ds.dimensions if np.isnan(result.scores.at[country, d])]
+    dims = {}
+    if getattr(spec, "incomplete", "partial") == "not_scored":
+        children = {}
+        for child, parent in _parents(ds).items():
+            children.setdefault(parent, []).append(child)
+        have = {c: bool(pd.notna(v)) for c, v in filled.items()}
+        weights = result.weights.to_dict()
+        for d in ds.dimensions:
+            cost = _cost(d, have, children, weights, spec.aggregate_coverage_min)
+            if cost:
+                dims[d] = cost
+    needed = max(required - present, sum(dims.values()), 0)
     return {"reason": reason, "missing": list(row.index[row.isna()]), "present": present, "indicators": n,
-            "coverage_min": spec.coverage_min, "needed": max(0, required - present),
-            "dimensions_without_score": no_score}
+            "coverage_min": spec.coverage_min, "needed": int(needed), "dimensions_without_score": dims}
 
 
 def explain(result, country, *, level=None) -> pd.DataFrame:

@@ -170,7 +170,15 @@ def whatif_summary(before, after, country) -> dict:
         s, r = pair(code, "scores"), pair(code, "ranks")
         dims.append({"code": code, "name": ds.node_name(code), "score_before": s["before"],
                      "score_after": s["after"], "rank_before": r["before"], "rank_after": r["after"]})
+    def status(result):
+        ok = iso3 in result.scores.index and not np.isnan(result.scores.at[iso3, idx])
+        why = None if ok else (result.not_scored.at[iso3, "reason"] if iso3 in result.not_scored.index
+                               else "no index score")
+        return ok, why
+
+    (ok_b, why_b), (ok_a, why_a) = status(before), status(after)
     return {"country": iso3, "name": ds.countries.at[iso3, "name"], "changes": changes,
+            "scored": {"before": ok_b, "after": ok_a}, "reason": {"before": why_b, "after": why_a},
             "score": pair(idx, "scores"), "rank": pair(idx, "ranks"),
             "n": int(after.scores[idx].notna().sum()), "dimensions": dims,
             "overtaken": overtaken, "overtaken_by": overtaken_by,

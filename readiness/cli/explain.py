@@ -69,11 +69,11 @@ def _explain_table(con, result, frame):
     else:
         ns = a["not_scored"]
         con.print(f"{head} · {text(ns['reason'])}")
-        need = (f"{ns['needed']} more indicator(s) with data would make it scored "
-                f"(has {ns['present']} of {ns['indicators']}; needs {ns['coverage_min']:.0%})"
-                if ns["needed"] else "coverage is enough; "
-                f"no score for {', '.join(ns['dimensions_without_score']) or 'the index'}")
-        con.print(need)
+        dims = ", ".join(f"{ds.node_name(d)} {k}" for d, k in ns["dimensions_without_score"].items())
+        con.print(f"{ns['needed']} more indicator(s) with data would make it scored (has {ns['present']} of "
+                  f"{ns['indicators']}; needs {ns['coverage_min']:.0%} and a score in every dimension)")
+        if dims:
+            con.print(f"Of them, by dimension: {text(dims)}")
         con.print(f"Missing: {text(', '.join(ns['missing']))}")
     t = _compact_table(("Indicator", "left", 24), ("Value", "right", 9), ("Score", "right"), ("Rank", "right"),
                        ("Reg.", "right"), ("Inc.", "right"), ("Wt %", "right"), ("Contr.", "right"))
@@ -98,7 +98,7 @@ def _explain_table(con, result, frame):
     if a["scored"]:
         total = "ln(composite)" if a["decomposition"] == "geometric" else "the composite"
         con.print(f"Contributions ({text(a['decomposition'])} mean) add up to {total}: "
-                  f"{num(frame['contribution'].sum(), 'change')}.")
+                  f"{num(a['total'], 'change')}.")
         con.print("Reg., Inc.: the region's and income group's median scores.")
     for note in notes:
         con.print(f"† {text(note)}")
@@ -210,7 +210,10 @@ def _whatif_table(con, after, s):
         if s[key]:
             names = ", ".join(f"{text(o['name'])} ({o['country']})" for o in s[key])
             con.print(f"{label} ({len(s[key])}): {names}")
-    if not s["overtaken"] and not s["overtaken_by"]:
+    for key, label in (("before", "Before"), ("after", "After")):
+        if s["reason"][key]:
+            con.print(f"{label}: {text(s['reason'][key])}")
+    if not s["overtaken"] and not s["overtaken_by"] and s["scored"]["before"] and s["scored"]["after"]:
         con.print("No change of place against any other country.")
     _footer(con, after)
 
