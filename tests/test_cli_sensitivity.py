@@ -106,7 +106,8 @@ def test_the_result_is_cached_for_score(asem_path, cache):
     (["--vary", "normalisation", "--normalisations", ""], None),
     (["--n", "8"], "Error: a Sobol analysis needs n >= 16 base samples (it runs n x (inputs + 2) replicates); "
                    "got n = 8"),
-    (["--seed", "1.5"], "Error: --seed must be an integer; got '1.5'"),
+    (["--seed", "1.5"], "Error: --seed: seed must be a whole number between 0 and 4294967295; got '1.5'"),
+    (["--seed", "-1"], "Error: --seed: seed must be a whole number between 0 and 4294967295; got '-1'"),
     (["--vary", "weights", "--aggregations", "geometric"],
      "Error: alternatives were given for aggregation, but aggregation is not among the inputs varied (weights); "
      "add it to the inputs"),

@@ -19,14 +19,10 @@ import functools
 
 import click
 
-from ..errors import ReadinessError
+from ..errors import UpdateUnavailableError
 from .render import FORMATS
 
 __all__ = ["Inputs", "data_options", "format_option", "country_option", "dataset_option"]
-
-
-class UpdateUnavailableError(ReadinessError):
-    """``--update`` was given but this installation cannot apply national-update files."""
 
 
 class Inputs:

@@ -22,10 +22,9 @@ __all__ = ["sensitivity"]
 def _seed(text_value):
     if text_value is None:
         return None
-    try:
-        return int(text_value.strip())
-    except ValueError:
-        raise UserError(f"--seed must be an integer; got {text_value!r}") from None
+    from ..settings import check_setting
+
+    return check_setting("seed", text_value.strip(), where="--seed")
 
 
 def _names(value):
