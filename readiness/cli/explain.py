@@ -253,6 +253,11 @@ def _levers_table(con, result, frame):
     a = frame.attrs
     con.print(f"[bold]{text(a['name'])}[/bold] ({a['country']}) · composite {num(a['score'], 'composite')} · rank "
               f"{num(a['rank'], 'rank')} of {a['n']}")
+    if a["score"] != a["score"]:
+        con.print(f"Not scored, so no gain can be measured: `readiness explain --country {a['country']}` says "
+                  "what data it lacks.")
+        _footer(con, result)
+        return
     for target, group in a["targets"].items():
         rows = frame[(frame["kind"] == "lever") & (frame["target"] == target)]
         con.print(f"\n[bold]Levers to {text(target.replace('_', ' '))}[/bold]"
