@@ -82,9 +82,14 @@ class AuditResult:
     result : Result
     thresholds : dict, optional
         Overrides of :data:`THRESHOLDS`.
+    method : {"pearson", "spearman"}, default="pearson"
+        The correlation type of every table and flag (unless a method says otherwise).
     """
 
-    def __init__(self, result, thresholds=None):
+    def __init__(self, result, thresholds=None, method="pearson"):
+        if method not in _METHODS:
+            raise SpecError(f"correlation method must be one of {', '.join(_METHODS)}; got {method!r}")
+        self.method = method
         self.result = result
         self.dataset = result.dataset
         self.thresholds = {**THRESHOLDS, **(thresholds or {})}
@@ -176,13 +181,14 @@ class AuditResult:
         return out
 
     # -- correlations ------------------------------------------------------------------
-    def correlations(self, stage="aggregated", method="pearson", *, pval=0.0) -> pd.DataFrame:
+    def correlations(self, stage="aggregated", method=None, *, pval=0.0) -> pd.DataFrame:
         """Correlation matrix of a stage's columns (indicators and, for ``aggregated``, aggregates).
 
         Over pairwise-complete countries, as COINr's ``get_corr``. ``pval`` > 0 blanks
         the correlations whose p-value exceeds it (COINr's default is 0.05; ours is 0,
         keep all).
         """
+        method = method or self.method
         if method not in _METHODS:
             raise SpecError(f"correlation method must be one of {', '.join(_METHODS)}; got {method!r}")
         key = ("corr", stage, method, pval)
@@ -195,7 +201,7 @@ class AuditResult:
         return self._memo[key]
 
     def correlation_flags(self, threshold=None, kind="high", level=2, *, stage="normalised",
-                          method="pearson") -> pd.DataFrame:
+                          method=None) -> pd.DataFrame:
         """COINr's ``get_corr_flags``: indicator pairs in the same level-``level`` group above (below) a threshold.
 
         Each pair once (first indicator earlier in the framework), columns ``group``,
@@ -226,7 +232,7 @@ class AuditResult:
                 return a
         return node
 
-    def parent_correlations(self, stage="aggregated", method="pearson") -> pd.DataFrame:
+    def parent_correlations(self, stage="aggregated", method=None) -> pd.DataFrame:
         """Each node's correlation with its parent, every other ancestor and the index, with flags.
 
         Columns ``node``, ``level``, ``ancestor``, ``relation`` (``parent``, ``ancestor``,
@@ -344,22 +350,28 @@ class AuditResult:
     def flags(self) -> pd.DataFrame:
         """What a reviewer must act on, one row per finding: ``kind``, ``subject``, ``detail``, ``value``.
 
-        Data (raw stage): availability, zeros, distinct values; outliers left after
+        Data (raw stage): availability, zeros, distinct values (COINr's flags, the
+        zero and unique ones only when low among the values present); outliers left after
         treatment (treated stage); within-group pairs above 0.9 or below -0.4
         (normalised); nodes correlating negatively, weakly or redundantly with an
-        ancestor (aggregated); aggregates whose indicators have Cronbach's alpha below
-        0.7.
+        ancestor (aggregated; one row per node and kind, listing the ancestors, value
+        the extreme correlation); aggregates whose indicators have Cronbach's alpha
+        below 0.7.
         """
         if "flags" in self._memo:
             return self._memo["flags"]
         rows = []
         st = self.stats("raw")
-        for col, kind, what, share in (("flag_available", "sparse", "share available", "share_available"),
-                                       ("flag_nonzero", "zeros", "share non-zero", "share_nonzero"),
-                                       ("flag_unique", "few values", "share unique", "share_unique")):
-            for code in st.index[st[col]]:
+        for code in st.index[st["flag_available"]]:
+            value = float(st.at[code, "share_available"])
+            rows.append(("sparse", code, f"available for {value:.2f} of countries", value))
+        # COINr's zero and unique flags divide by all countries, so a sparse indicator trips
+        # them too; here they need the share among the values present to be low as well.
+        for col, kind, what, share, t in (("flag_nonzero", "zeros", "non-zero", "share_nonzero", "t_zero"),
+                                          ("flag_unique", "few values", "distinct", "share_unique", "t_unq")):
+            for code in st.index[st[col] & (st[share] < self.thresholds[t])]:
                 value = float(st.at[code, share])
-                rows.append((kind, code, f"{what} {value:.2f} (raw data)", value))
+                rows.append((kind, code, f"{value:.2f} of values present {what}", value))
         tr = self.stats("treated")
         for code in tr.index[tr["flag_skew_kurtosis"]]:
             rows.append(("outliers", code, f"skew {tr.at[code, 'skew']:.2f}, kurtosis {tr.at[code, 'kurtosis']:.2f} "
@@ -370,12 +382,17 @@ class AuditResult:
             for g, a, b, r in pairs.itertuples(index=False):
                 rows.append((label, f"{a} & {b}", f"r = {r:.2f} within {g}", float(r)))
         pc = self.parent_correlations()
-        for node, _, anc, rel, r, flag in pc[pc["flag"] != ""].itertuples(index=False):
-            rows.append((f"{flag} vs {rel}", node, f"r = {r:.2f} with {anc}", float(r)))
+        pc = pc[pc["flag"] != ""]
+        labels = {"negative": "negative correlation", "weak": "weak correlation", "redundant": "redundant"}
+        for (node, flag), rows_ in pc.groupby(["node", "flag"], sort=False):
+            parts = [f"{r:.2f} with {anc}" + (" (parent)" if rel == "parent" else "")
+                     for anc, rel, r in zip(rows_["ancestor"], rows_["relation"], rows_["correlation"])]
+            value = rows_["correlation"].max() if flag == "redundant" else rows_["correlation"].min()
+            rows.append((labels[flag], node, "r = " + ", ".join(parts), float(value)))
         alpha = self.cronbach_table()
         low = alpha[(alpha["items_level"] == 1) & (alpha["alpha"] < self.thresholds["alpha_low"])]
         for node, _, _, k, a in low.itertuples(index=False):
-            rows.append(("low alpha", node, f"Cronbach's alpha {a:.2f} over {k} indicators", float(a)))
+            rows.append(("low alpha", node, f"alpha {a:.2f} over its {k} indicators", float(a)))
         out = pd.DataFrame(rows, columns=["kind", "subject", "detail", "value"])
         self._memo["flags"] = out
         return out
@@ -432,7 +449,7 @@ class AuditResult:
         return out
 
 
-def audit(result, *, thresholds=None) -> AuditResult:
+def audit(result, *, thresholds=None, method="pearson") -> AuditResult:
     """The statistical audit of a built index.
 
     Parameters
@@ -441,6 +458,8 @@ def audit(result, *, thresholds=None) -> AuditResult:
         From :func:`readiness.build`.
     thresholds : dict, optional
         Overrides of :data:`THRESHOLDS`.
+    method : {"pearson", "spearman"}, default="pearson"
+        The correlation type of the tables and flags.
 
     Returns
     -------
@@ -456,4 +475,4 @@ def audit(result, *, thresholds=None) -> AuditResult:
 
     if not isinstance(result, Result):
         raise SpecError(f"audit needs a Result from readiness.build; got {type(result).__name__}")
-    return AuditResult(result, thresholds)
+    return AuditResult(result, thresholds, method)
