@@ -53,9 +53,8 @@ _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 # a cell: <c r="B2" s="1" t="s"><f>..</f><v>..</v><is>..</is></c>, r first (as every writer puts it)
 _CELL = re.compile(
-    rb'<c r="([A-Z]{1,3})([0-9]{1,7})"([^>]*?)(?:/>|>(?:(<f\b[^>]*/>|<f\b[^>]*>[^<]*</f>))?'
-    rb"(?:<v>([^<]*)</v>|<v\s*/>)?(?:<is>(.*?)</is>)?(?:<extLst>.*?</extLst>)?</c>)", re.S)
-_ANY_CELL = re.compile(rb"<c[\s>/]")
+    rb'<c r="([A-Z]{1,3})([0-9]{1,7})"([^>/]*)(?:/>|>(<f[^<]*(?:</f>)?)?(?:<v>([^<]*)</v>|<v\s*/>)?'
+    rb"(?:<is>(.*?)</is>)?(?:<extLst>.*?</extLst>)?</c>)", re.S)
 _ROW_HIDDEN = re.compile(rb'<row\b[^>]*?\br="([0-9]+)"[^>]*?\bhidden="(?:1|true)"')
 _COL = re.compile(rb"<col\b[^>]*>")
 _MERGE = re.compile(rb'<mergeCell\b[^>]*?ref="([^"]+)"')
@@ -263,13 +262,9 @@ def _read_sheet(zf, member, sheet, ctx):
         cut = cut + 6 if cut >= 0 else max(data.rfind(b"</c>") + 4, data.rfind(b"/>") + 2, 0)
         part, tail = data[:cut], data[cut:]
         count += _scan(part, sheet, rows, cols, vals, problems, strings, dates, epoch)
-        hidden_rows += [int(r) for r in _ROW_HIDDEN.findall(part)]
-        hidden_cols += [c for c in _COL.findall(part) if re.search(rb'hidden="(?:1|true)"', c)]
-        merges += _MERGE.findall(part)
+        _hidden_and_merged(part, hidden_rows, hidden_cols, merges)
     count += _scan(tail, sheet, rows, cols, vals, problems, strings, dates, epoch)
-    hidden_rows += [int(r) for r in _ROW_HIDDEN.findall(tail)]
-    hidden_cols += [c for c in _COL.findall(tail) if re.search(rb'hidden="(?:1|true)"', c)]
-    merges += _MERGE.findall(tail)
+    _hidden_and_merged(tail, hidden_rows, hidden_cols, merges)
     if not rows:
         return pd.DataFrame(), problems
     r = np.concatenate(rows)
@@ -305,6 +300,14 @@ def _read_sheet(zf, member, sheet, ctx):
     return pd.DataFrame(body, columns=header, dtype=object), problems
 
 
+def _hidden_and_merged(part, hidden_rows, hidden_cols, merges):
+    if b'hidden="' in part:
+        hidden_rows += [int(r) for r in _ROW_HIDDEN.findall(part)]
+        hidden_cols += [c for c in _COL.findall(part) if re.search(rb'hidden="(?:1|true)"', c)]
+    if b"<mergeCell " in part:
+        merges += _MERGE.findall(part)
+
+
 def _filled(x) -> bool:
     return x is not None and not (isinstance(x, str) and not x.strip())
 
@@ -312,7 +315,7 @@ def _filled(x) -> bool:
 def _scan(part, sheet, rows, cols, vals, problems, strings, dates, epoch) -> int:
     """Cells of one run of whole rows, appended as arrays; returns the number of cells."""
     found = _CELL.findall(part)
-    if len(found) != len(_ANY_CELL.findall(part)):
+    if len(found) != part.count(b"<c ") + part.count(b"<c>") + part.count(b"<c/"):
         raise InputError(Problem(sheet, None, "sheet XML this reader does not understand",
                                  "a workbook saved by Excel, LibreOffice or openpyxl"))
     if not found:
