@@ -256,6 +256,11 @@ class TreePlan:
         parent.update({c: p for c, p in dataset.structure["parent"].items() if p})
         self.parent_pos = np.array([pos[parent[c]] if c in parent else -1 for c in self.nodes])
         self.levels = np.array([levels[c] for c in self.nodes])
+        tops = [c for c in dataset.structure.index if not dataset.structure.at[c, "parent"]]
+        self.index_code = tops[0] if tops else None
+        #: the index's direct children, indicators first, in table order (as ``Dataset.dimensions``)
+        self.dimensions = [c for c in self.nodes[: self.n_indicators] if parent.get(c) == self.index_code] + \
+            [c for c in dataset.structure.index if parent.get(c) == self.index_code]
         self.steps = []
         for level in sorted({levels[c] for c in aggregates}):
             parents = np.array([pos[c] for c in aggregates if levels[c] == level])

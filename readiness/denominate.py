@@ -55,17 +55,25 @@ def transform(values: pd.DataFrame, indicators: pd.DataFrame) -> pd.DataFrame:
     MethodError
         If ``log`` meets a value <= 0 or ``log1p`` a value <= -1.
     """
-    out = values.copy()
-    kinds = indicators["transform"].reindex(values.columns)
-    for code in kinds.index[kinds != "none"]:
-        kind = kinds[code]
-        x = values[code]
+    kinds = indicators["transform"].reindex(values.columns).to_numpy(dtype=object)
+    cols = np.flatnonzero((kinds != "none") & pd.notna(kinds))
+    if not len(cols):
+        return values.copy()
+    x = values.to_numpy(dtype=float, copy=True)
+    for kind in ("log", "log1p"):
+        sel = cols[kinds[cols] == kind]
+        if not len(sel):
+            continue
+        block = x[:, sel]
         floor = 0.0 if kind == "log" else -1.0
-        bad = x[x <= floor]
-        if len(bad):
+        with np.errstate(invalid="ignore"):
+            bad = block <= floor
+        if bad.any():
+            j = int(np.flatnonzero(bad.any(axis=0))[0])
+            i = int(np.flatnonzero(bad[:, j])[0])
             raise MethodError(
-                f"indicator {code!r} has transform {kind!r} but {bad.index[0]} has the value {bad.iloc[0]:g}; "
-                f"{kind} needs values > {floor:g} (use log1p for counts with zeros)"
+                f"indicator {values.columns[sel[j]]!r} has transform {kind!r} but {values.index[i]} has the value "
+                f"{block[i, j]:g}; {kind} needs values > {floor:g} (use log1p for counts with zeros)"
             )
-        out[code] = np.log(x) if kind == "log" else np.log1p(x)
-    return out
+        x[:, sel] = np.log(block) if kind == "log" else np.log1p(block)
+    return pd.DataFrame(x, index=values.index, columns=values.columns)

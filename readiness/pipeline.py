@@ -29,7 +29,7 @@ from .errors import InputError, MethodError, SpecError
 from .impute import impute, impute_dimensions, peer_groups
 from .normalise import no_range_indicators, no_range_message, normalise, normalise_params
 from .rank import rank_descending
-from .screen import completeness_of, coverage_of, coverage_reasons
+from .screen import completeness_reason, coverage_of, coverage_reasons
 from .spec import Spec
 from .treat import treat, treatment_table
 from .weight import effective_weights, node_weights
@@ -218,7 +218,8 @@ def _reuse_plan(prev, dataset, spec):
     old = prev.dataset
     if old is not dataset:
         same = (old.values.index.equals(dataset.values.index) and old.values.columns.equals(dataset.values.columns)
-                and all(getattr(old, t).equals(getattr(dataset, t)) for t in ("indicators", "structure", "countries")))
+                and all(getattr(old, t) is getattr(dataset, t) or getattr(old, t).equals(getattr(dataset, t))
+                        for t in ("indicators", "structure", "countries")))
         if not same:
             return 0, None
     a, b = prev.spec.to_dict(), spec.to_dict()
@@ -285,7 +286,7 @@ def build(dataset, spec: Spec | None = None, *, reuse: Result | None = None, **s
     imp = _step_impute(den, dataset, spec, cols, stages)
     imp_mask = np.isnan(den) & ~np.isnan(imp)
     # 2. screen: coverage, and completeness under incomplete = "not_scored" (always recomputed)
-    plan = TreePlan(dataset)
+    plan = memo["plan"] if "plan" in memo else TreePlan(dataset)
     weights = node_weights(dataset, spec)
     wvec = weights.reindex(plan.nodes).to_numpy()
     cov = coverage_of(den)
@@ -303,14 +304,14 @@ def build(dataset, spec: Spec | None = None, *, reuse: Result | None = None, **s
     _check_finite(norm, columns, countries[rows], spec)
     # 5. aggregate and rank (whole)
     agg, dim_flags = _step_aggregate(dataset, spec, norm, plan, wvec, countries[rows])
-    if np.isnan(agg[:, plan.nodes.index(dataset.index_code)]).all():
+    if np.isnan(agg[:, plan.nodes.index(plan.index_code)]).all():
         raise MethodError(_why_no_index_score(dataset, spec, norm, columns, weights))
 
     kept_index = countries[rows]
     scores = _frame(agg, kept_index, pd.Index(plan.nodes, name="node"))
     scores.index.name = "country"
     ranks = _frame(rank_descending(agg), scores.index, scores.columns)
-    dims = dataset.dimensions
+    dims = plan.dimensions
     flags = _frame(dim_flags, scores.index, pd.Index(dims, name="dimension"))
     same_weights = changed is not None and start > 5 or (changed is not None and reuse.weights.equals(weights))
     effective = reuse.effective if same_weights else effective_weights(dataset, weights)
@@ -324,7 +325,7 @@ def build(dataset, spec: Spec | None = None, *, reuse: Result | None = None, **s
             cov, index=countries, name="coverage"), not_scored=not_scored, treatment=treatment_table(columns, details),
         weights=weights, effective=effective, log=log,
         levels={c: int(lv) for c, lv in zip(plan.nodes, plan.levels)}, imputed_dimensions=flags,
-        _memo={"details": details, "kept": kept},
+        _memo={"details": details, "kept": kept, "plan": plan},
     )
 
 
@@ -380,8 +381,7 @@ def _step_screen(dataset, spec, den, imp, cov, plan, wvec):
         missing = _missing_dimensions(dataset, spec, imp[kept], plan, wvec)
         if missing.any():
             rows = np.flatnonzero(kept)[missing.any(axis=1)]
-            for r, m in zip(rows, missing[missing.any(axis=1)]):
-                reasons[countries[r]] = completeness_of(dataset, spec.aggregate_coverage_min, imp[r], m)
+            reasons.update(zip(countries[rows], _completeness(dataset, spec, plan, imp[rows], missing[missing.any(1)])))
             kept[rows] = False
             if not kept.any():
                 raise MethodError(f"no country is scored: none of the {int((~low).sum())} countries with enough data "
@@ -391,6 +391,24 @@ def _step_screen(dataset, spec, den, imp, cov, plan, wvec):
     not_scored = pd.DataFrame({"coverage": measured[out], "reason": [reasons[countries[r]] for r in out]},
                               index=pd.Index(countries[out], name="country"))
     return kept, not_scored
+
+
+def _completeness(dataset, spec, plan, values, missing):
+    """The reason text per country: each missing dimension, its indicators present and needed."""
+    dims = [plan.nodes.index(d) for d in plan.dimensions]
+    top = np.arange(plan.n_indicators)
+    for _ in range(int(plan.levels.max())):  # climb each indicator to its dimension
+        top = np.where(np.isin(top, dims) | (plan.parent_pos[top] < 0), top, plan.parent_pos[top])
+    member = (top[:, None] == np.array(dims)[None, :]).astype(float)
+    has = (~np.isnan(values)) @ member
+    total = member.sum(axis=0)
+    needs = np.maximum(1, np.ceil(spec.aggregate_coverage_min * total - 1e-9)).astype(int)
+    names = [dataset.node_name(d) for d in plan.dimensions]
+    out = []
+    for h, m in zip(has, missing):  # one line per country not scored
+        counts = {names[j]: (int(h[j]), int(total[j]), int(needs[j])) for j in np.flatnonzero(m)}
+        out.append(completeness_reason(list(counts), counts))
+    return out
 
 
 def _block(positions):
@@ -415,7 +433,7 @@ def _missing_dimensions(dataset, spec, values, plan, wvec):
         with np.errstate(invalid="ignore", divide="ignore"):
             share = (has @ member) / member.sum(axis=0)
         present[:, parents] = ((has @ member) > 0) & (share >= spec.aggregate_coverage_min - 1e-12)
-    return present[:, [plan.nodes.index(d) for d in dataset.dimensions]] == 0
+    return present[:, [plan.nodes.index(d) for d in plan.dimensions]] == 0
 
 
 def _step_treat(screened, spec, cols, stages, memo):
@@ -453,7 +471,7 @@ def _step_aggregate(dataset, spec, norm, plan, wvec, kept_index):
     methods = {level: spec.aggregation_by_level.get(level, spec.aggregation) for level, *_ in plan.steps}
     agg = aggregate_tree(norm, wvec, plan, methods=methods, p=spec.generalised_mean_p, nonpositive=spec.nonpositive,
                          coverage_min=spec.aggregate_coverage_min)
-    dims = [plan.nodes.index(d) for d in dataset.dimensions]
+    dims = [plan.nodes.index(d) for d in plan.dimensions]
     missing = np.isnan(agg[:, dims])
     mode = getattr(spec, "incomplete", "not_scored")
     if mode == "impute" and missing.any():

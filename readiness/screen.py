@@ -6,12 +6,10 @@ kept when the share of its indicators with a value is at least ``coverage_min``.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 
-__all__ = ["coverage", "screen", "coverage_of", "coverage_reasons", "completeness_reason", "completeness_of"]
+__all__ = ["coverage", "screen", "coverage_of", "coverage_reasons", "completeness_reason"]
 
 
 def coverage(values: pd.DataFrame) -> pd.Series:
@@ -82,25 +80,3 @@ def completeness_reason(missing: list, counts: dict) -> str:
     parts = [f"{m} ({counts[m][0]} of {counts[m][1]} indicators; needs {counts[m][2]})" for m in missing]
     return "not scored: no score for " + ", ".join(parts)
 
-
-def completeness_of(dataset, coverage_min, row, missing) -> str:
-    """The reason one country is not scored: each dimension without a score, its indicators present and needed.
-
-    ``row`` holds the country's values (after imputation) in indicator order, ``missing``
-    one flag per dimension. "Needs" is ``aggregate_coverage_min`` of the dimension's
-    indicators (at least one); for a dimension with sub-dimensions the rule applies to
-    each part, so the count is a guide.
-    """
-    ind = dataset.indicators
-    names, counts = [], {}
-    for dim, miss in zip(dataset.dimensions, missing):
-        if not miss:
-            continue
-        codes = [c for c in ind.index if dataset.ancestor_at(c, dataset.levels[dim]) == dim] \
-            if dim not in ind.index else [dim]
-        has = int(sum(~np.isnan(row[ind.index.get_loc(c)]) for c in codes))
-        needs = max(1, math.ceil(coverage_min * len(codes) - 1e-9))
-        name = dataset.node_name(dim)
-        names.append(name)
-        counts[name] = (has, len(codes), needs)
-    return completeness_reason(names, counts)

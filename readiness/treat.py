@@ -239,8 +239,15 @@ def _skew_kurt_columns(x):
 
 def treatment_table(columns, details):
     """One row per indicator: skew and kurtosis before and after, points winsorised, log applied."""
-    cols = ["indicator", "skew", "kurtosis", "passed", "winsorised", "log", "skew_after", "kurtosis_after",
-            "passed_after"]
-    rows = [(code, d.skew_before, d.kurt_before, d.passed_before, d.n_winsorised, d.logged, d.skew_after,
-             d.kurt_after, d.passed_after) for code, d in zip(columns, details)]
-    return pd.DataFrame(rows, columns=cols).set_index("indicator")
+    ds = list(details)
+    table = pd.DataFrame({
+        "skew": np.array([d.skew_before for d in ds], dtype=float),
+        "kurtosis": np.array([d.kurt_before for d in ds], dtype=float),
+        "passed": np.array([d.passed_before for d in ds], dtype=bool),
+        "winsorised": np.array([d.n_winsorised for d in ds], dtype=np.int64),
+        "log": np.array([d.logged for d in ds], dtype=bool),
+        "skew_after": np.array([d.skew_after for d in ds], dtype=float),
+        "kurtosis_after": np.array([d.kurt_after for d in ds], dtype=float),
+        "passed_after": np.array([d.passed_after for d in ds], dtype=bool),
+    }, index=pd.Index(list(columns)[: len(ds)], name="indicator"))
+    return table
