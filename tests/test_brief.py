@@ -239,6 +239,9 @@ def test_html_is_self_contained_with_alt_text(default):
     page = brief(result, "KE", ua=ua, fmt="html").decode()
     assert page.count("<svg") >= 3 and page.count("<title>") >= 4
     assert 'aria-label="' in page and "src=\"http" not in page and "<link" not in page
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert len(ids) == len(set(ids))                                   # several charts, no shared id
+    assert set(re.findall(r'(?:href="#|url\(#)([^")]+)', page)) <= set(ids)
 
 
 # -- command line ---------------------------------------------------------------------------
@@ -257,12 +260,19 @@ def test_cli_writes_the_brief_and_prints_its_path(tmp_path, monkeypatch):
     assert "Peers' median" in page and "Uganda" in page
 
 
-def test_cli_errors(tmp_path):
+def test_cli_errors(tmp_path, asem_path):
+    import shutil
+
     from click.testing import CliRunner
 
     from readiness.cli.main import cli
 
     runner = CliRunner()
+    data = tmp_path / "asem.xlsx"
+    shutil.copy(asem_path, data)
+    before = data.read_bytes()
+    out = runner.invoke(cli, ["brief", "-c", "CHE", "--data", str(data), "-o", str(data)])
+    assert out.exit_code == 2 and "is one of the inputs" in out.output and data.read_bytes() == before
     out = runner.invoke(cli, ["brief"])
     assert out.exit_code == 2 and "give either --country or --all" in out.output
     out = runner.invoke(cli, ["brief", "--country", "Atlantis", "-o", str(tmp_path / "a.pdf")])

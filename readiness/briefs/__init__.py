@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 from ..errors import SpecError
@@ -104,30 +103,27 @@ def brief(result, country, *, fmt: str = "pdf", peers=None, ua=None, uncertainty
 
 
 def write_atomic(path, data: bytes, *, inputs=()) -> Path:
-    """Write ``data`` to ``path`` through a temporary file beside it, never over an input."""
+    """Write ``data`` to ``path`` through a temporary file beside it (mode 0666 minus the umask), never
+    over one of ``inputs``; on any failure the temporary file is removed."""
+    import secrets
+
     path = Path(path)
     for src in inputs:
         if src is not None and Path(src).exists() and path.exists() and os.path.samefile(src, path):
-            raise SpecError(f"the output {path} is one of the inputs; choose another file")
+            raise SpecError(f"the output {path} is one of the inputs of this run; choose a new file name")
     if not path.parent.is_dir():
-        raise SpecError(f"the folder of the output {path} does not exist")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        raise SpecError(f"cannot write {path}: the folder {path.parent} does not exist")
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-        os.chmod(tmp, 0o644 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
     return path
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def write_brief(result, country, path, *, fmt: str | None = None, inputs=(), **kwargs) -> Path:

@@ -68,8 +68,12 @@ def _figure(height):
     return fig
 
 
-def _svg(fig, alt: str) -> str:
-    """The figure as an inline ``<svg>`` with ``<title>`` = alt text, reproducible."""
+def _svg(fig, alt: str, prefix: str) -> str:
+    """The figure as an inline ``<svg>`` with ``<title>`` = alt text, reproducible.
+
+    Every ``id`` (and reference to it) starts with ``prefix``, so several charts in one HTML
+    page never share an id.
+    """
     import matplotlib
     from matplotlib.backends.backend_svg import FigureCanvasSVG
     from xml.sax.saxutils import escape
@@ -82,6 +86,8 @@ def _svg(fig, alt: str) -> str:
     text = buf.getvalue()
     text = text[text.index("<svg"):]
     text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.S)
+    text = re.sub(r'\bid="([^"]+)"', rf'id="{prefix}-\1"', text)
+    text = re.sub(r'(href="#|url\(#)([^")]+)', rf"\1{prefix}-\2", text)
     head_end = text.index(">") + 1
     head = text[:head_end].replace("<svg ", '<svg role="img" focusable="false" aria-label="'
                                    + escape(alt, {'"': "&quot;"}) + '" ', 1)
@@ -101,13 +107,13 @@ def _source(fig, text):
     fig.text(0.005, 0.01, _label(text, 160), fontsize=6, color=MUTED, ha="left", va="bottom")
 
 
-def _draw(build, height, alt):
+def _draw(build, height, alt, prefix):
     import matplotlib
 
     with matplotlib.rc_context(_RC):
         fig = _figure(height)
         build(fig)
-        return _svg(fig, alt), alt
+        return _svg(fig, alt, prefix), alt
 
 
 def _compact(x, _pos=None):
@@ -157,7 +163,7 @@ def dimension_chart(ctx: dict):
     parts = [f"{d['name']} {_fmt(d['score'])} (region median {_fmt(d['region_median'])}, income-group median "
              f"{_fmt(d['income_group_median'])})" for d in dims]
     alt = f"Dot chart of {name}'s dimension scores on a 0-100 scale: " + "; ".join(parts) + "."
-    return _draw(build, height, alt)
+    return _draw(build, height, alt, "dims")
 
 
 def indicator_chart(ctx: dict):
@@ -215,7 +221,7 @@ def indicator_chart(ctx: dict):
     alt = (f"Strip chart of {len(rows)} indicators' normalised scores for all scored countries, with "
            f"{name}'s score and the region and income-group medians marked; {len(strong)} indicators have a "
            f"score for {name}. The values are listed in the data annex.")
-    return _draw(build, height, alt)
+    return _draw(build, height, alt, "inds")
 
 
 def rank_chart(ctx: dict):
@@ -248,7 +254,7 @@ def rank_chart(ctx: dict):
     me = ctx["headline"]
     alt = (f"Whisker chart of the 5-95% rank intervals of {name} and the {n - 1} countries ranked nearest to it: "
            f"{name} ranks {me['rank']} of {me['n']}, interval {unc['q05']} to {unc['q95']}.")
-    return _draw(build, height, alt)
+    return _draw(build, height, alt, "rank")
 
 
 def language_chart(ctx: dict):
@@ -280,7 +286,7 @@ def language_chart(ctx: dict):
     parts = [f"{r['language']} {r['share']:.0f}% ({r['families'] or 'no open model'})" for r in langs]
     alt = f"Bar chart of {name}'s main languages by share of population, with the open-model families covering each: " \
           + "; ".join(parts) + "."
-    return _draw(build, height, alt)
+    return _draw(build, height, alt, "lang")
 
 
 def compute_chart(ctx: dict):
@@ -307,4 +313,4 @@ def compute_chart(ctx: dict):
 
     alt = f"Bar chart of the {n} largest GPU clusters hosted in {name} by owner, in H100-equivalents: " + "; ".join(
         f"{r['owner']} ({r['owner_country']}) {r['h100e'] or 0:,.0f}" for r in rows) + "."
-    return _draw(build, height, alt)
+    return _draw(build, height, alt, "comp")

@@ -340,6 +340,7 @@ def not_scored(result, iso3, rows) -> dict:
     return {
         "observed": observed, "indicators": n, "share": f"{observed / n:.0%}" if n else "0%",
         "coverage_min": f"{spec.coverage_min:.0%}", "needed": max(0, need - observed), "required": need,
+        "incomplete": getattr(spec, "incomplete", "partial"), "aggregate_min": f"{spec.aggregate_coverage_min:.0%}",
         "missing_by_dimension": [{"dimension": d, "indicators": [{"name": r["name"], "source": r["source"],
                                                                    "unit": r["unit"]} for r in rs]}
                                  for d, rs in by_dim.items()],

@@ -44,6 +44,7 @@ def brief(country, all_countries, output, peers, fmt, workers, inputs):
     """
     if all_countries == bool(country):
         raise click.UsageError("give either --country or --all")
+    _not_an_input(output, inputs.files)
     result = inputs.result()
     if all_countries:
         return _all(result, output, fmt, _peers(peers), workers)
@@ -60,6 +61,16 @@ def brief(country, all_countries, output, peers, fmt, workers, inputs):
             ua = brief_uncertainty(result, progress=progress)
     write_brief(result, iso3, path, fmt=fmt, peers=_peers(peers), ua=ua, inputs=inputs.files)
     click.echo(str(path))
+
+
+def _not_an_input(output, files):
+    """Refuse, before any work, an output that names one of the input files."""
+    import os
+
+    if output and Path(output).is_file():
+        for src in files:
+            if Path(src).exists() and os.path.samefile(src, output):
+                raise SpecError(f"the output {output} is one of the inputs of this run; choose a new file name")
 
 
 def _all(result, output, fmt, peers, workers):
