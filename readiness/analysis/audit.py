@@ -114,11 +114,14 @@ class AuditResult:
 
     def ancestors(self, node) -> list:
         """The node's parent, grandparent ... up to the index."""
-        out = []
-        while node in self.parents:
-            node = self.parents[node]
-            out.append(node)
-        return out
+        key = ("ancestors", node)
+        if key not in self._memo:
+            out, up = [], node
+            while up in self.parents:
+                up = self.parents[up]
+                out.append(up)
+            self._memo[key] = out
+        return list(self._memo[key])
 
     def descendants(self, node, level) -> list:
         """The nodes at ``level`` under ``node`` (framework order)."""
@@ -272,8 +275,11 @@ class AuditResult:
             raise SpecError(f"unknown node {node!r}{did_you_mean(str(node), list(self.levels))}")
         self._check_level(level)
         items = self.descendants(node, level)
+        if len(items) < 2:
+            return float("nan")
         frame = self._data_for(level, stage)
-        return cronbach_alpha(frame[items].to_numpy(dtype=float)) if len(items) > 1 else float("nan")
+        pos = frame.columns.get_indexer(items)
+        return cronbach_alpha(frame.to_numpy(dtype=float)[:, pos])
 
     def cronbach_table(self) -> pd.DataFrame:
         """Alpha of every aggregate over its descendants at each level below it (two items or more)."""

@@ -161,12 +161,14 @@ def audit(inputs, method, fmt, out):
 
     result = inputs.result()
     report = run_audit(result, method=method)
-    tables = report.tables()
+    tables = report.tables() if (out is not None or fmt == "json") else {"flags": report.flags()}
     if out is not None:
         from ..io.writer import write_workbook
 
         write_workbook({SHEETS[k]: v for k, v in tables.items()}, out, inputs=inputs.files,
                        about=_about(result, method))
-    payload = {**common_keys(result.dataset, result.spec), "correlation_method": method,
-               "headline": report.headline(), **tables}
+    payload = None
+    if fmt == "json":
+        payload = {**common_keys(result.dataset, result.spec), "correlation_method": method,
+                   "headline": report.headline(), **tables}
     emit(fmt, payload=payload, frame=tables["flags"], table=lambda con: _render(con, report, result))
