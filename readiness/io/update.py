@@ -56,10 +56,16 @@ def _units(dataset, raw) -> list:
     return [code if code in known else None for code in codes]
 
 
+def _hint(text, options) -> str:
+    """`` (did you mean 'x'?)`` or nothing."""
+    words = did_you_mean(text, options).removeprefix("; ").strip()
+    return f" ({words})" if words else ""
+
+
 def _unknown_unit(dataset, sheet, cell, raw) -> Problem:
     found = str(raw).strip()
     return Problem(sheet, cell, f"{found!r}, not a unit of the dataset in use"
-                   f"{did_you_mean(found, list(dataset.values.index))}",
+                   f"{_hint(found, list(dataset.values.index))}",
                    "a unit code of the dataset (an ISO3 or ISO2 code or a country name)")
 
 
@@ -77,7 +83,7 @@ def _read_data(dataset, frame, problems):
             continue
         if c not in dataset.indicators.index:
             problems.append(Problem("Data", f"{col_letter(j)}1", f"the column {c!r}",
-                                    f"an indicator code of the dataset in use{did_you_mean(c, list(dataset.indicators.index))}"))
+                                    f"an indicator code of the dataset in use{_hint(c, list(dataset.indicators.index))}"))
         else:
             codes.append(c)
     raw = frame["country"]
@@ -164,7 +170,7 @@ def _read_provenance(dataset, frame, problems) -> pd.DataFrame:
     for k in np.flatnonzero(~pd.Index(indicators).isin(dataset.indicators.index)):
         problems.append(Problem("Provenance", f"{letter['indicator']}{rows[k]}", repr(indicators[k]),
                                 "an indicator code of the dataset in use"
-                                f"{did_you_mean(indicators[k], list(dataset.indicators.index))}"))
+                                f"{_hint(indicators[k], list(dataset.indicators.index))}"))
     note = frame["note"].map(text) if "note" in frame.columns else pd.Series("", index=frame.index)
     return pd.DataFrame({"country": units, "indicator": indicators, "year": years,
                          "source": frame["source"].map(text).to_numpy(dtype=object),
