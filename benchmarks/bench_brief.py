@@ -47,32 +47,34 @@ def breakdown(k: int):
     """Median seconds per stage of one brief, in one process: import, build, context, charts, layout+PDF."""
     code = f"""
 import time, json
-t0 = time.perf_counter(); p0 = time.process_time()
+c = time.process_time
+t0 = time.perf_counter(); p0 = c()
 import readiness
 from readiness.briefs import brief_uncertainty, charts_for, render
 from readiness.briefs.context import context
 import weasyprint, matplotlib.figure, matplotlib.backends.backend_svg, jinja2
-t1 = time.perf_counter()
+t1 = time.perf_counter(); p1 = c()
 result = readiness.build(readiness.load_dataset())
 ua = brief_uncertainty(result)
-t2 = time.perf_counter()
+t2 = time.perf_counter(); p2 = c()
 ctx = context(result, "{COUNTRY}", ua=ua)
-t3 = time.perf_counter()
+t3 = time.perf_counter(); p3 = c()
 charts = charts_for(ctx)
-t4 = time.perf_counter()
+t4 = time.perf_counter(); p4 = c()
 images = {{}}
 doc = render.html(ctx, charts, images=images)
 pdf = render.pdf(doc, images=images, date=render.document_date(result.dataset.version))
-t5 = time.perf_counter()
-print(json.dumps({{"import": t1 - t0, "build + uncertainty (cached)": t2 - t1, "context": t3 - t2,
-                  "charts": t4 - t3, "layout + PDF": t5 - t4, "total": t5 - t0,
-                  "cpu": time.process_time() - p0, "bytes": len(pdf)}}))
+t5 = time.perf_counter(); p5 = c()
+print(json.dumps({{"import": [t1 - t0, p1 - p0], "build + uncertainty (cached)": [t2 - t1, p2 - p1],
+                  "context": [t3 - t2, p3 - p2], "charts": [t4 - t3, p4 - p3],
+                  "layout + PDF": [t5 - t4, p5 - p4], "total": [t5 - t0, p5 - p0]}}))
 """
     import json
 
     runs = [json.loads(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
                                       text=True).stdout) for _ in range(k)]
-    return {key: statistics.median(r[key] for r in runs) for key in runs[0]}
+    return {key: (statistics.median(r[key][0] for r in runs), statistics.median(r[key][1] for r in runs))
+            for key in runs[0]}
 
 
 def run_all(workers: int, out: Path):
@@ -98,7 +100,7 @@ def main():
         print(f"cold process, brief -c {COUNTRY} | 1 brief ({size / 1024:.0f} KB) | median {wall:.2f} s wall, "
               f"{cpu:.2f} s CPU | target 3 s | ratio {wall / 3:.2f}")
         parts = breakdown(args.k)
-        print("breakdown (median s): " + ", ".join(f"{k} {v:.2f}" for k, v in parts.items() if k != "bytes"))
+        print("breakdown, median s wall / CPU: " + ", ".join(f"{k} {w:.2f} / {c:.2f}" for k, (w, c) in parts.items()))
         if not args.quick:
             wall, cpu, line = run_all(args.workers, tmp / "briefs")
             n = len(list((tmp / "briefs").glob("*.pdf")))
