@@ -320,7 +320,7 @@ def _scan(part, sheet, rows, cols, vals, problems, strings, dates, epoch) -> int
                                  "a workbook saved by Excel, LibreOffice or openpyxl"))
     if not found:
         return 0
-    r = np.array([f[1] for f in found]).astype(np.int64) - 1
+    r = np.fromiter((int(f[1]) for f in found), dtype=np.int64, count=len(found)) - 1
     letter_codes, letters = pd.factorize(pd.Series([f[0] for f in found], dtype=object))
     c = np.array([_col_index(x) for x in letters], dtype=np.int64)[letter_codes]
     if r.max() >= MAX_ROWS or c.max() >= MAX_COLUMNS:
@@ -343,7 +343,7 @@ def _scan(part, sheet, rows, cols, vals, problems, strings, dates, epoch) -> int
     if len(idx):
         text = values[idx].astype(bytes)
         whole = ~(np.char.find(text, b".") >= 0) & ~(np.char.find(text, b"e") >= 0) & ~(np.char.find(text, b"E") >= 0)
-        x = text.astype(float)
+        x = np.fromiter(map(float, values[idx]), dtype=float, count=len(idx))
         v[idx] = x
         if whole.any():  # written without a point or exponent: an int, as openpyxl reads it
             v[idx[whole]] = [int(t) for t in text[whole]]
