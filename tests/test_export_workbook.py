@@ -1,0 +1,217 @@
+"""readiness export: the results workbook reads back bit for bit, inert and safely written."""
+
+import os
+import stat
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import readiness
+from readiness import InputError
+from readiness.cli.main import cli
+from readiness.io.export import MARKS, SHEETS, unit_format, write_export
+
+
+@pytest.fixture(scope="module")
+def result():
+    return readiness.build(readiness.load_dataset())
+
+
+@pytest.fixture(scope="module")
+def book(result, tmp_path_factory):
+    path = write_export(result, tmp_path_factory.mktemp("exp") / "results.xlsx", command="readiness export")
+    return openpyxl.load_workbook(path)
+
+
+def _frame(ws):
+    rows = list(ws.iter_rows(values_only=True))
+    header = list(rows[0])
+    while header and header[-1] is None:
+        header.pop()
+    return pd.DataFrame([r[:len(header)] for r in rows[1:]], columns=header)
+
+
+def _floats(series):
+    return series.map(lambda v: np.nan if v is None else v).to_numpy(dtype=float)
+
+
+def test_sheets_panes_filters(book):
+    assert book.sheetnames == list(SHEETS) == ["About", "Index", "Indicators", "Explain", "Not scored",
+                                               "Provenance", "Sources"]
+    assert book["Index"].freeze_panes == "D2" and book["Index"].auto_filter.ref == "A1:O173"
+    assert all(book[s].freeze_panes for s in SHEETS)
+    assert len(book["Index"].conditional_formatting) >= 5  # colour scale on the composite and each dimension
+
+
+def test_about_names_data_settings_and_command(book, result):
+    about = dict(_frame(book["About"]).itertuples(index=False, name=None))
+    assert about["data fingerprint"] == result.fingerprint()
+    assert about["dataset version"] == "2026.12" and about["command"] == "readiness export"
+    for name in result.spec.to_dict():
+        assert f"setting: {name}" in about
+    assert about["setting: coverage_min"] == 0.6 and about["setting: normalisation"] == "minmax"
+
+
+def test_index_reads_back_bit_for_bit(book, result):
+    from readiness.analysis.uncertainty import default_uncertainty
+
+    index = _frame(book["Index"])
+    order = result.index_scores.index
+    assert list(index["country"]) == list(order)
+    assert _floats(index["score"]).tobytes() == result.scores.loc[order, "index"].to_numpy().tobytes()
+    for dim in ("compute", "chips", "talent", "localisation"):
+        assert _floats(index[dim]).tobytes() == result.scores.loc[order, dim].to_numpy().tobytes()
+        assert np.array_equal(_floats(index[f"{dim}_rank"]), result.ranks.loc[order, dim].to_numpy())
+    ua = default_uncertainty(result).countries.loc[order]
+    assert np.array_equal(_floats(index["rank_5"]), np.floor(ua["q05"].to_numpy()))
+    assert np.array_equal(_floats(index["rank_95"]), np.ceil(ua["q95"].to_numpy()))
+    ke = index.set_index("country").loc["KEN"]
+    prof = readiness.profile(result, "KE", uncertainty=True)
+    assert (ke["rank"], ke["rank_5"], ke["rank_95"]) == (prof["rank"], prof["uncertainty"]["q05"],
+                                                         prof["uncertainty"]["q95"])
+
+
+def test_indicators_read_back_bit_for_bit(book, result):
+    ind = _frame(book["Indicators"])
+    ds = result.dataset
+    assert len(ind) == ds.values.size
+    raw = _floats(ind["raw"]).reshape(ds.values.shape)
+    want = ds.values.to_numpy()
+    gaps = np.isnan(want)
+    assert raw[~gaps].tobytes() == want[~gaps].tobytes() and np.isnan(raw[gaps]).all()
+    norm = pd.DataFrame(_floats(ind["normalised"]).reshape(ds.values.shape), index=ds.values.index,
+                        columns=ds.values.columns)
+    want = result.stages["normalised"].reindex(ds.values.index).to_numpy()
+    gaps = np.isnan(want)
+    assert norm.to_numpy()[~gaps].tobytes() == want[~gaps].tobytes() and np.isnan(norm.to_numpy()[gaps]).all()
+    assert set(ind["status"]) == {"observed", "missing"}  # the default imputes nothing
+    # number formats by unit
+    ws = book["Indicators"]
+    row = next(r for r in ws.iter_rows(min_row=2) if r[2].value == "internet_users")
+    assert row[6].number_format == unit_format("% of population") == "0.0"
+    assert row[8].number_format == "0.00"
+
+
+def test_explain_and_not_scored(book, result):
+    from readiness.analysis.explain import contributions
+
+    ex = _frame(book["Explain"]).set_index("country")
+    con = contributions(result).loc[ex.index]
+    got = ex[list(con.columns)].apply(_floats).to_numpy()
+    assert got.tobytes() == con.to_numpy().tobytes()
+    ns = _frame(book["Not scored"])
+    assert list(ns["country"]) == list(result.not_scored.index)
+    assert list(ns["reason"]) == list(result.not_scored["reason"])
+
+
+def _tiny_update(path, rows):
+    """A hand-written update file: Data (country, a1, b2) and Provenance rows."""
+    wb = openpyxl.Workbook()
+    data = wb.active
+    data.title = "Data"
+    data.append(["country", "a1", "b2"])
+    for row in rows:
+        data.append(row)
+    prov = wb.create_sheet("Provenance")
+    prov.append(["country", "indicator", "year", "source", "note"])
+    prov.append(["AAA", "a1", 2025, "nso_2026", "national survey"])
+    prov.append(["Bland", "b2", 2024, "nso_2026", None])
+    wb.save(path)
+    return path
+
+
+def test_updated_and_imputed_cells_are_marked(tmp_path):
+    from readiness.io.tables import from_tables
+    from tests.conftest import tiny_tables
+
+    t = tiny_tables()
+    t["Data"]["a2"] = [10.0, None, 20.0, 40.0]
+    ds = from_tables(t, label="tiny")
+    upd = _tiny_update(tmp_path / "upd.xlsx", [["AAA", 1.5, None], ["Bland", None, 0.3]])
+    mine = readiness.apply_update(ds, upd)
+    result = readiness.build(mine, readiness.Spec(imputation="mean"))
+    path = write_export(result, tmp_path / "out.xlsx", inputs=[upd], uncertainty=False)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Indicators"]
+    header = [c.value for c in ws[1]]
+    s, raw, imp = header.index("status"), header.index("raw"), header.index("imputed_value")
+    rows = list(ws.iter_rows(min_row=2))
+    marked = {(r[0].value, r[2].value): r for r in rows if r[s].value in ("updated", "imputed")}
+    assert sorted(marked) == [("AAA", "a1"), ("BBB", "a2"), ("BBB", "b2")]
+    assert marked[("AAA", "a1")][s].value == "updated" and marked[("AAA", "a1")][raw].value == 1.5
+    assert marked[("AAA", "a1")][raw].fill.fgColor.rgb == "00" + MARKS["updated"][0]
+    assert marked[("BBB", "a2")][s].value == "imputed"
+    assert marked[("BBB", "a2")][imp].fill.fgColor.rgb == "00" + MARKS["imputed"][0]
+    assert marked[("BBB", "a2")][imp].value == result.stages["imputed"].at["BBB", "a2"]
+    assert "Legend" in header
+    prov = _frame(wb["Provenance"])
+    assert list(prov["updated"]) == ["upd.xlsx Data!B2", "upd.xlsx Data!C3"]
+    assert list(prov["note"]) == ["user-supplied: national survey", "user-supplied"]
+
+
+@pytest.fixture
+def hostile(tmp_path):
+    from readiness.io.tables import from_tables
+    from tests.conftest import tiny_tables
+
+    t = tiny_tables()
+    t["Countries"]["name"] = ["=cmd|' /C calc'!A0", "+1+1", "@SUM(A1)", "-2"]
+    t["Indicators"]["name"] = ["=HYPERLINK(\"http://x\")", "-x", "ok", "@x"]
+    t["Indicators"]["unit"] = ["=1", "%", "+", "models"]
+    t["Data"]["a1"] = [0.1 + 0.2, 1e-300, 2.0 ** 60, 5e-324]
+    return readiness.build(from_tables(t, label="=evil"))
+
+
+def test_every_formula_string_is_neutralised(hostile, tmp_path):
+    path = write_export(hostile, tmp_path / "x.xlsx", uncertainty=False, command="=calc")
+    wb = openpyxl.load_workbook(path)
+    texts = [c.value for ws in wb for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert "'=cmd|' /C calc'!A0" in texts and "'=HYPERLINK(\"http://x\")" in texts and "'=evil" in texts
+    assert not [t for t in texts if t[0] in "=+-@\t\r"]
+    assert all(c.data_type != "f" for ws in wb for row in ws.iter_rows() for c in row)
+    raw = _frame(wb["Indicators"])
+    a1 = _floats(raw.loc[raw["indicator"] == "a1", "raw"])
+    assert a1.tobytes() == np.array([0.1 + 0.2, 1e-300, 2.0 ** 60, 5e-324]).tobytes()
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
+def test_permissions_follow_the_umask(hostile, tmp_path, umask):
+    old = os.umask(umask)
+    try:
+        path = write_export(hostile, tmp_path / "x.xlsx", uncertainty=False)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask
+    assert [p.name for p in tmp_path.iterdir()] == ["x.xlsx"]  # no temporary file left
+
+
+def test_never_over_an_input(hostile, tmp_path):
+    src = tmp_path / "in.xlsx"
+    src.write_bytes(b"input")
+    with pytest.raises(InputError, match="the same file as an input of this run"):
+        write_export(hostile, src, inputs=[src], uncertainty=False)
+    assert src.read_bytes() == b"input"
+
+
+def test_export_cli(tmp_path):
+    from readiness.io.writer import write_workbook
+    from tests.conftest import tiny_tables
+
+    data = write_workbook(tiny_tables(), tmp_path / "tiny.xlsx")
+    upd = _tiny_update(tmp_path / "upd.xlsx", [["AAA", 1.5, None]])
+    out = CliRunner().invoke(cli, ["export", "-o", str(tmp_path / "r.xlsx"), "--data", str(data), "--update",
+                                   str(upd), "--set", "normalisation=zscore"])
+    assert out.exit_code == 0, out.output
+    assert "sheets About, Index, Indicators, Explain, Not scored, Provenance, Sources" in out.output
+    about = dict(_frame(openpyxl.load_workbook(tmp_path / "r.xlsx")["About"]).itertuples(index=False, name=None))
+    assert about["command"] == (f"readiness export -o {tmp_path / 'r.xlsx'} --data {data} --update {upd} "
+                                "--set normalisation=zscore")
+    assert about["dataset"] == f"{data} updated by upd.xlsx"
+    assert about["setting: normalisation"] == "zscore"
+    bad = CliRunner().invoke(cli, ["export", "-o", str(tmp_path / "r.csv"), "--data", str(data)])
+    assert bad.exit_code == 2 and bad.output.startswith("Error: ")
+    bad = CliRunner().invoke(cli, ["export", "-o", str(upd), "--data", str(data), "--update", str(upd)])
+    assert bad.exit_code == 2 and "the same file as an input of this run" in bad.output
