@@ -63,7 +63,10 @@ def _methods(result) -> dict:
 
 
 def _shares(result, scores: pd.DataFrame, *, term: bool):
-    """Per country, each node's share of its parent: weight (or power-mean term) over present siblings."""
+    """Per country, each node's share of its parent: weight (or power-mean term) over present siblings.
+
+    Returns (node codes, ndarray of shape (n_countries, n_nodes)).
+    """
     ds = result.dataset
     parents = _parents(ds)
     nodes = [c for c in scores.columns if c in parents]
@@ -81,27 +84,32 @@ def _shares(result, scores: pd.DataFrame, *, term: bool):
                 with np.errstate(invalid="ignore", divide="ignore"):
                     part[:, j] = np.where(present[:, j], w[j] * np.power(x[:, j], power), 0.0)
     parent_of = np.array([parents[c] for c in nodes], dtype=object)
-    share = np.zeros_like(part)
-    for parent in dict.fromkeys(parent_of):
-        cols = np.flatnonzero(parent_of == parent)
-        total = part[:, cols].sum(axis=1, keepdims=True)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            share[:, cols] = np.where(total != 0, part[:, cols] / np.where(total != 0, total, 1.0), 0.0)
-    return pd.DataFrame(share, index=scores.index, columns=nodes)
+    groups = {parent: i for i, parent in enumerate(dict.fromkeys(parent_of))}
+    onehot = np.zeros((len(nodes), len(groups)))
+    onehot[np.arange(len(nodes)), [groups[p] for p in parent_of]] = 1.0
+    total = (part @ onehot) @ onehot.T  # each node's siblings' sum, per country
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(total != 0, part / np.where(total != 0, total, 1.0), 0.0)
+    return nodes, share
 
 
-def _down_the_tree(result, share: pd.DataFrame) -> pd.DataFrame:
-    """Product of the shares from each indicator up to the index, per country."""
+def _down_the_tree(result, nodes, share) -> np.ndarray:
+    """Product of the shares from each indicator up to the index, per country (country x indicator)."""
     ds = result.dataset
     parents = _parents(ds)
-    out = pd.DataFrame(1.0, index=share.index, columns=list(ds.indicators.index))
+    pos = {c: i for i, c in enumerate(nodes)}
+    paths = []
     for code in ds.indicators.index:
-        node, col = code, np.ones(len(share))
+        path, node = [], code
         while node in parents:
-            col = col * share[node].to_numpy()
+            path.append(pos[node])
             node = parents[node]
-        out[code] = col
-    return out
+        paths.append(path)
+    depth = max(len(p) for p in paths)
+    one = len(nodes)  # a column of ones pads the shorter paths
+    index = np.array([p + [one] * (depth - len(p)) for p in paths])
+    padded = np.concatenate([share, np.ones((share.shape[0], 1))], axis=1)
+    return padded[:, index].prod(axis=-1)
 
 
 def _rows(result, countries):
@@ -115,7 +123,9 @@ def country_weights(result, countries=None) -> pd.DataFrame:
     country has a value for. For a country with an index score the weights add up to 1.
     ``countries`` limits the rows (default: every scored country).
     """
-    return _down_the_tree(result, _shares(result, _rows(result, countries), term=False))
+    scores = _rows(result, countries)
+    weights = _down_the_tree(result, *_shares(result, scores, term=False))
+    return pd.DataFrame(weights, index=scores.index, columns=list(result.dataset.indicators.index))
 
 
 def _decomposition(result) -> str:
@@ -127,23 +137,24 @@ def _decomposition(result) -> str:
     return "power_shares"
 
 
-def contributions(result, countries=None) -> pd.DataFrame:
+def contributions(result, countries=None, *, weights: pd.DataFrame | None = None) -> pd.DataFrame:
     """Each indicator's contribution to each scored country's composite (country x indicator).
 
     See the module docstring for the decomposition: ``weight x score`` under arithmetic
     means (they add up to the composite), ``weight x ln(score)`` under geometric means
     (they add up to ln(composite)), otherwise power-mean shares of the composite.
+    ``weights``, if given, are :func:`country_weights` for the same rows (saves computing them).
     """
     kind = _decomposition(result)
     ind = list(result.dataset.indicators.index)
     scores = _rows(result, countries)
     x = scores[ind].to_numpy(dtype=float)
     if kind == "power_shares":
-        share = _down_the_tree(result, _shares(result, scores, term=True)).to_numpy()
+        share = _down_the_tree(result, *_shares(result, scores, term=True))
         total = scores[result.index_code].to_numpy(dtype=float)[:, None]
         values = share * total
     else:
-        weight = country_weights(result, countries).to_numpy()
+        weight = (country_weights(result, countries) if weights is None else weights).to_numpy()
         if kind == "geometric":
             with np.errstate(divide="ignore", invalid="ignore"):
                 x = np.log(x)
@@ -351,8 +362,10 @@ def explain(result, country, *, level=None) -> pd.DataFrame:
     if kept:
         score = result.scores.loc[iso3, codes]
         rank = result.ranks.loc[iso3, codes]
-        weight = country_weights(result, [iso3]).loc[iso3, codes] if scored else pd.Series(np.nan, index=codes)
-        contrib = contributions(result, [iso3]).loc[iso3, codes] if scored else pd.Series(np.nan, index=codes)
+        weights = country_weights(result, [iso3]) if scored else None
+        weight = weights.loc[iso3, codes] if scored else pd.Series(np.nan, index=codes)
+        contrib = (contributions(result, [iso3], weights=weights).loc[iso3, codes] if scored
+                   else pd.Series(np.nan, index=codes))
     else:
         score = rank = weight = contrib = pd.Series(np.nan, index=codes)
     frame = pd.DataFrame({
