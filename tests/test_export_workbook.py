@@ -215,3 +215,34 @@ def test_export_cli(tmp_path):
     assert bad.exit_code == 2 and bad.output.startswith("Error: ")
     bad = CliRunner().invoke(cli, ["export", "-o", str(upd), "--data", str(data), "--update", str(upd)])
     assert bad.exit_code == 2 and "the same file as an input of this run" in bad.output
+
+
+@pytest.mark.parametrize("args", [["rank"], ["score", "--country", "AAA"], ["explain", "--country", "AAA"],
+                                  ["compare", "AAA", "BBB"], ["indicators"],
+                                  ["sensitivity", "--n", "64"]], ids=lambda a: a[0])
+def test_csv_output_is_neutralised_like_the_workbooks(tmp_path, args):
+    import csv
+    import io
+
+    from readiness.io.writer import write_workbook
+    from tests.conftest import tiny_tables
+
+    t = tiny_tables()
+    t["Countries"]["name"] = ["=cmd|' /C calc'!A0", "+1", "@x", "-2"]
+    t["Indicators"]["name"] = ["=1+1", "-x", "ok", "@x"]
+    t["Structure"]["name"] = ["=DimA", "@B", "Index"]
+    data = write_workbook(t, tmp_path / "evil.xlsx")
+    out = CliRunner().invoke(cli, [*args, "--data", str(data), "--format", "csv"])
+    assert out.exit_code == 0, out.output
+    fields = [f for row in csv.reader(io.StringIO(out.output)) for f in row]
+    assert fields, out.output
+
+    def number(f):
+        try:
+            float(f)
+            return True
+        except ValueError:
+            return False
+
+    assert not [f for f in fields if f[:1] in ("=", "+", "-", "@", "\t", "\r") and not number(f)]
+    assert any(f.startswith("'") for f in fields)
