@@ -204,6 +204,14 @@ def test_thresholds_change_the_flags(asem):
     assert THRESHOLDS["t_avail"] == 0.65
 
 
+def test_cronbach_table_over_indicators_and_children(asem):
+    t = asem.cronbach_table().set_index(["node", "over"])
+    assert t.at[("Conn", "children"), "items"] == 5 and t.at[("Index", "children"), "items"] == 2
+    assert t.at[("Index", "children"), "alpha"] == pytest.approx(asem.cronbach("Index", 3), abs=1e-15)
+    assert t.at[("Instit", "indicators"), "alpha"] == pytest.approx(asem.cronbach("Instit", 1), abs=1e-15)
+    assert ("Instit", "children") not in t.index
+
+
 def test_default_dataset_audit_runs_on_a_mixed_depth_tree():
     r = readiness.build(readiness.load_dataset())
     a = audit(r)
@@ -289,7 +297,7 @@ def test_cli_workbook(asem_path, tmp_path):
     assert set(wb.sheetnames[1:]) <= set(SHEETS.values()) and "Flags" in wb.sheetnames
     ws = wb["Cronbach alpha"]
     rows = list(ws.iter_rows(values_only=True))
-    assert rows[0] == ("node", "node_level", "items_level", "items", "alpha")
+    assert rows[0] == ("node", "level", "over", "items", "alpha")
     instit = next(r for r in rows if r[0] == "Instit")
     assert instit[4] == pytest.approx(0.28478931428577337, abs=1e-12)
 

@@ -282,14 +282,28 @@ class AuditResult:
         return cronbach_alpha(frame.to_numpy(dtype=float)[:, pos])
 
     def cronbach_table(self) -> pd.DataFrame:
-        """Alpha of every aggregate over its descendants at each level below it (two items or more)."""
+        """Alpha of every aggregate over its indicators, and over its children when they are aggregates.
+
+        Columns ``node``, ``level``, ``over`` (``indicators`` or ``children``), ``items``
+        (how many) and ``alpha``; groups of fewer than two items are left out. Over
+        children, the data are the aggregated scores (COINr's level-2 call on
+        ``Aggregated``); a framework whose branches have different depths is handled the
+        same way (children, whatever their level).
+        """
         rows = []
+        order = list(self.dataset.indicators.index) + list(self.dataset.structure.index)
+        norm = self._frame("normalised")
+        agg = self._frame("aggregated")
         for node in self.dataset.structure.index:
-            for level in range(1, self.levels[node]):
-                items = self.descendants(node, level)
-                if len(items) > 1:
-                    rows.append((node, self.levels[node], level, len(items), self.cronbach(node, level)))
-        return pd.DataFrame(rows, columns=["node", "node_level", "items_level", "items", "alpha"])
+            indicators = self.descendants(node, 1)
+            if len(indicators) > 1:
+                x = norm.to_numpy(dtype=float)[:, norm.columns.get_indexer(indicators)]
+                rows.append((node, self.levels[node], "indicators", len(indicators), cronbach_alpha(x)))
+            children = [c for c in order if self.parents.get(c) == node and self.levels[c] > 1]
+            if len(children) > 1:
+                x = agg.to_numpy(dtype=float)[:, agg.columns.get_indexer(children)]
+                rows.append((node, self.levels[node], "children", len(children), cronbach_alpha(x)))
+        return pd.DataFrame(rows, columns=["node", "level", "over", "items", "alpha"])
 
     def pca(self, level=1, *, by_groups=True, stage=None) -> PCAResult:
         """Principal components of the nodes at ``level``, per parent group (COINr's ``get_PCA``).
@@ -396,7 +410,7 @@ class AuditResult:
             value = rows_["correlation"].max() if flag == "redundant" else rows_["correlation"].min()
             rows.append((labels[flag], node, "r = " + ", ".join(parts), float(value)))
         alpha = self.cronbach_table()
-        low = alpha[(alpha["items_level"] == 1) & (alpha["alpha"] < self.thresholds["alpha_low"])]
+        low = alpha[(alpha["over"] == "indicators") & (alpha["alpha"] < self.thresholds["alpha_low"])]
         for node, _, _, k, a in low.itertuples(index=False):
             rows.append(("low alpha", node, f"alpha {a:.2f} over its {k} indicators", float(a)))
         out = pd.DataFrame(rows, columns=["kind", "subject", "detail", "value"])

@@ -50,9 +50,8 @@ def _alpha_table(con, alpha, dataset):
     table.add_column("Aggregate", overflow="ellipsis", ratio=1, no_wrap=True)
     for col in ("Level", "Items", "Alpha"):
         table.add_column(col, justify="right", no_wrap=True)
-    for node, level, items_level, n, a in alpha.itertuples(index=False):
-        what = "indicators" if items_level == 1 else f"level {items_level}"
-        table.add_row(f"{text(dataset.node_name(node))} ({text(node)})", str(level), f"{n} {what}",
+    for node, level, over, n, a in alpha.itertuples(index=False):
+        table.add_row(f"{text(dataset.node_name(node))} ({text(node)})", str(level), f"{n} {over}",
                       num(a, "change"))
     con.print(table)
 
