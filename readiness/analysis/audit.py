@@ -189,7 +189,10 @@ class AuditResult:
 
         Over pairwise-complete countries, as COINr's ``get_corr``. ``pval`` > 0 blanks
         the correlations whose p-value exceeds it (COINr's default is 0.05; ours is 0,
-        keep all).
+        keep all). The p-value is the t-test of R's ``cor.test`` for Pearson; for
+        Spearman the same t approximation is used (R's ``cor.test`` computes an exact
+        p-value for small samples without ties), so Spearman blanks can differ from
+        COINr's near the threshold.
         """
         method = method or self.method
         if method not in _METHODS:
