@@ -209,7 +209,8 @@ def test_export_cli(tmp_path):
     about = dict(_frame(openpyxl.load_workbook(tmp_path / "r.xlsx")["About"]).itertuples(index=False, name=None))
     assert about["command"] == (f"readiness export -o {tmp_path / 'r.xlsx'} --data {data} --update {upd} "
                                 "--set normalisation=zscore")
-    assert about["dataset"] == f"{data} updated by upd.xlsx"
+    assert about["dataset"] == str(data)
+    assert about["updated cells"] == "AAA a1 (upd.xlsx Data!B2)"
     assert about["setting: normalisation"] == "zscore"
     bad = CliRunner().invoke(cli, ["export", "-o", str(tmp_path / "r.csv"), "--data", str(data)])
     assert bad.exit_code == 2 and bad.output.startswith("Error: ")

@@ -76,6 +76,11 @@ def _about(result, command, ua) -> pd.DataFrame:
             ("countries not scored", len(result.not_scored)),
             ("rank interval", f"5th-95th percentile rank over {ua.n_replicates - ua.n_skipped} replicates of the "
                               f"default seeded uncertainty analysis (seed {ua.seed})" if ua is not None else "not computed")]
+    from .update import updated_cells
+
+    cells = updated_cells(ds)
+    if len(cells):
+        rows.append(("updated cells", "; ".join(f"{c} {i} ({u})" for c, i, u in cells.itertuples(index=False))))
     for name, value in spec.to_dict().items():
         rows.append((f"setting: {name}", value if isinstance(value, (int, float, str)) and not isinstance(value, bool)
                      else _text(value)))

@@ -22,7 +22,9 @@ The rule (documented in ``docs/excel.md``):
   that is not a whole number or lies in the future, and a replaced value without year or
   source are errors naming the cell; every problem is reported at once.
 
-The values change, so the fingerprint does; the dataset's label says which file updated it.
+The values change, so the fingerprint does. The dataset keeps its label and version (the
+default dataset updated for one country is still the default for its context tables,
+:mod:`readiness.origins`); what was replaced is in its provenance (:func:`updated_cells`).
 """
 
 from __future__ import annotations
@@ -242,7 +244,7 @@ def apply_update(dataset, path):
     -------
     Dataset
         The replaced cells' values and provenance (``updated`` names the file and cell,
-        the note starts with ``user-supplied``); its label says which file updated it.
+        the note starts with ``user-supplied``); label and version are kept.
         A file that changes nothing returns ``dataset`` itself.
 
     Raises
@@ -312,8 +314,7 @@ def apply_update(dataset, path):
         prov_old["updated"] = ""
     provenance = pd.concat([prov_old, added], ignore_index=True)
     provenance = provenance.sort_values(["country", "indicator"], kind="stable", ignore_index=True)
-    label = f"{dataset.label} updated by {path.name}" if dataset.label else f"updated by {path.name}"
-    return replace(dataset, values=table, provenance=provenance, label=label)
+    return replace(dataset, values=table, provenance=provenance)
 
 
 def updated_cells(dataset) -> pd.DataFrame:
