@@ -364,10 +364,9 @@ class AuditResult:
         eff = {}
         for c in sorted(codes, key=lambda c: -self.levels[c]):  # top-down over the tree's nodes
             eff[c] = rel[c] * (eff[self.parents[c]] if c in self.parents else 1.0)
-        out = pd.DataFrame({"level": [self.levels[c] for c in codes], "parent": parent.to_numpy(),
-                            "weight": raw.to_numpy(), "effective_weight": [eff[c] for c in codes]},
-                           index=pd.Index(codes, name="code"))
-        return out
+        return pd.DataFrame({"level": [self.levels[c] for c in codes], "parent": parent.to_numpy(),
+                             "weight": raw.to_numpy(), "effective_weight": [eff[c] for c in codes]},
+                            index=pd.Index(codes, name="code"))
 
     # -- what to act on ------------------------------------------------------------------
     def flags(self) -> pd.DataFrame:
@@ -447,10 +446,8 @@ class AuditResult:
 
     def tables(self) -> dict:
         """Every table of the audit by name (the workbook's sheets, the JSON's keys)."""
-        pca = self.pca(1)
-        dims = self.dataset.dimensions
-        top_pca = self.pca(self.levels[dims[0]], by_groups=False) if len(set(self.levels[d] for d in dims)) == 1 \
-            else None
+        pca, dims = self.pca(1), self.dataset.dimensions
+        top_pca = self.pca(self.levels[dims[0]], by_groups=False) if len({self.levels[d] for d in dims}) == 1 else None
         out = {
             "flags": self.flags(),
             "alpha": self.cronbach_table(),
