@@ -12,7 +12,6 @@ inputs that must load: a stale or absurd stored dimension is ignored, not truste
 
 from __future__ import annotations
 
-import io
 import os
 import sys
 import zipfile
@@ -192,12 +191,11 @@ def build(folder) -> list:
     case("zip bomb (420 MB of XML in 0.4 MB)", d / "bomb.xlsx", "Error: bomb.xlsx: found a workbook that unpacks to "
          "420 MB; expected at most 400 MB of sheet data (a compressed bomb is refused).")
 
-    def empty_cells():
-        row = b"".join(b'<c r="%s%d"/>' for _ in range(0))
+    def empty_cells():  # a sheet with no dimension and a million empty cells (0.4 MB compressed)
         for r in range(1, 100_001):
             cells = b"".join(b'<c r="%s%d"/>' % (col, r) for col in (b"A", b"B", b"C", b"D", b"E", b"F", b"G",
                                                                        b"H", b"I", b"J"))
-            yield b'<row r="%d">%s</row>' % (r, cells) + row
+            yield b'<row r="%d">%s</row>' % (r, cells)
     _big_sheet(d / "cells.xlsx", base, empty_cells())
     case("a million empty cells", d / "cells.xlsx", "Error: Data: found no column 'country' in row 1; expected the "
          "columns country.")
