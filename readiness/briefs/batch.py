@@ -93,6 +93,9 @@ def brief_all(result, folder, *, fmt: str = "pdf", peers=None, workers: int = 1,
     folder.mkdir(exist_ok=True)
     if ua is None and uncertainty:
         ua = brief_uncertainty(result)
+    from .sections import audit_summary
+
+    audit_summary(result)        # once here; the forked workers inherit it
     # layout needs the heavy imports; import them once here so forked workers start with them
     import matplotlib  # noqa: F401
     import weasyprint  # noqa: F401

@@ -16,7 +16,7 @@ import re
 from ..serialise import display
 
 __all__ = ["strengths_weaknesses", "rule_size", "sovereignty", "languages", "hosted_compute", "levers",
-           "unavailable_levers", "method_note", "not_scored"]
+           "unavailable_levers", "method_note", "audit_summary", "not_scored"]
 
 GII_INDICATORS = 78      # the Global Innovation Index's framework size, its rule's anchor
 GII_CUTOFF = 10          # GII: at or above the country's own 10th-highest percentile rank
@@ -311,20 +311,40 @@ def method_note(result, ctx, *, old_after: int = 3) -> dict:
                if r["flag"] == "observed" and r["year_number"] is not None and r["year_number"] < year - old_after]
         if old:
             caveats.append(f"Older than {old_after} years (before {year - old_after}): {', '.join(old)}.")
-    return {"lines": lines, "caveats": caveats, "audit": _audit_headline(result)}
+    return {"lines": lines, "caveats": caveats, "audit": audit_summary(result)}
 
 
-def _audit_headline(result):
-    """The audit's headline (reliability per dimension, flagged indicators) once the audit exists."""
+_AUDITS: dict = {}      # fingerprint -> audit summary: computed once per result (and before --all forks)
+
+
+def audit_summary(result):
+    """The statistical audit's headline in one paragraph: alpha per dimension, PC1 share, flagged indicators.
+
+    None when the audit capability is not installed.
+    """
+    key = result.fingerprint()
+    if key in _AUDITS:
+        return _AUDITS[key]
     try:
         mod = importlib.import_module("readiness.analysis.audit")
     except ImportError:
         return None
-    headline = getattr(mod, "headline", None)
-    if headline is None:
-        return None
-    text = headline(result)
-    return _clip(text, 600) if text else None
+    head = mod.audit(result).headline()
+    ds = result.dataset
+    alpha = "; ".join(f"{_clip(ds.node_name(d), 40)} {display(a, 'share')}" for d, a in head["alpha"].items())
+    parts = [f"Cronbach's alpha of each dimension's indicators: {alpha}"]
+    share = head.get("pc1_share")
+    if share is not None and not (isinstance(share, float) and math.isnan(share)):
+        parts.append(f"The first principal component of the dimensions carries {share:.0%} of their variance")
+    flagged = head.get("flagged") or {}
+    if flagged:
+        names = "; ".join(f"{_clip(ds.node_name(c), 50)} ({', '.join(k)})" for c, k in flagged.items())
+        parts.append(f"{head.get('n_flags', len(flagged))} findings; indicators flagged: {names}")
+    text = _clip(". ".join(parts) + ". Details: `readiness audit`.", 1500)
+    if len(_AUDITS) > 8:
+        _AUDITS.clear()
+    _AUDITS[key] = text
+    return text
 
 
 def not_scored(result, iso3, rows) -> dict:
