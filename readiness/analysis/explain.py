@@ -29,6 +29,7 @@ Contribution: the decomposition used (exact in every case)
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -230,15 +231,24 @@ def _raw_equivalent(dataset, code, country, value):
     return value
 
 
-def _group_medians(result, country, column, codes):
+def _meta(ind, column, codes, default) -> list:
+    """A column of the Indicators table for ``codes`` (``default`` if the table lacks it)."""
+    return ind[column].reindex(codes).tolist() if column in ind else [default] * len(codes)
+
+
+def _group_medians(result, country, column, codes) -> np.ndarray:
+    """The median normalised score of the scored countries in ``country``'s group, per indicator."""
     ds = result.dataset
     if column not in ds.countries.columns:
-        return pd.Series(np.nan, index=codes)
+        return np.full(len(codes), np.nan)
     label = ds.countries.at[country, column]
     if not isinstance(label, str) or not label:
-        return pd.Series(np.nan, index=codes)
-    members = ds.countries.index[ds.countries[column] == label].intersection(result.scores.index)
-    return result.scores.loc[members, codes].median()
+        return np.full(len(codes), np.nan)
+    members = (ds.countries[column].reindex(result.scores.index) == label).to_numpy()
+    block = result.scores[codes].to_numpy(dtype=float)[members]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a column with no value in the group: NaN
+        return np.nanmedian(block, axis=0) if len(block) else np.full(len(codes), np.nan)
 
 
 def _cost(node, present, children, weights, share) -> int:
@@ -370,12 +380,12 @@ def explain(result, country, *, level=None) -> pd.DataFrame:
         score = rank = weight = contrib = pd.Series(np.nan, index=codes)
     frame = pd.DataFrame({
         "indicator": codes,
-        "name": [ind.at[c, "name"] or c for c in codes],
+        "name": [n or c for n, c in zip(ind["name"].reindex(codes).fillna(""), codes)],
         "dimension": [dims[c] for c in codes],
         "parent": [parents[c] for c in codes],
-        "unit": [ind.at[c, "unit"] if "unit" in ind else "" for c in codes],
-        "year": [years.get(c, ind.at[c, "year"] if "year" in ind else None) for c in codes],
-        "source": [sources.get(c, ind.at[c, "source"] if "source" in ind else "") for c in codes],
+        "unit": _meta(ind, "unit", codes, ""),
+        "year": [years.get(c, y) for c, y in zip(codes, _meta(ind, "year", codes, None))],
+        "source": [sources.get(c, v) for c, v in zip(codes, _meta(ind, "source", codes, ""))],
         "value": raw.reindex(codes).to_numpy(dtype=float),
         "status": status,
         "treated": treated.to_numpy(dtype=float),
@@ -383,8 +393,8 @@ def explain(result, country, *, level=None) -> pd.DataFrame:
         "score": score.to_numpy(dtype=float),
         "rank": rank.to_numpy(dtype=float),
         "n": n_ranked.to_numpy(dtype=int),
-        "region_median": _group_medians(result, iso3, "region", codes).to_numpy(dtype=float),
-        "income_group_median": _group_medians(result, iso3, "income_group", codes).to_numpy(dtype=float),
+        "region_median": _group_medians(result, iso3, "region", codes),
+        "income_group_median": _group_medians(result, iso3, "income_group", codes),
         "weight": weight.to_numpy(dtype=float),
         "contribution": contrib.to_numpy(dtype=float),
         "lever": lever_flags(ds).reindex(codes).to_numpy(dtype=bool),
