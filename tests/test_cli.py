@@ -184,14 +184,24 @@ def test_names_cannot_send_control_characters_or_markup_to_the_terminal(tmp_path
     from tests.conftest import tiny_tables
 
     tables = tiny_tables()
-    tables["Countries"].loc[0, "name"] = "Aland\x1b[2J\x07[bold red]x[/]\u202e"
-    folder = _write_tables(tmp_path / "tiny", tables)
+    tables["Countries"].loc[0, "name"] = "Aland\x1b[2J\x07"
+    folder = _write_tables(tmp_path / "ctrl", tables)
+    refused = run("score", "-c", "AAA", "--data", folder)
+    assert refused.exit_code == 2
+    assert refused.output.startswith("Error: countries.csv!B2: found the control character")
+    tables["Countries"].loc[0, "name"] = "Aland[bold red]x[/]"
+    folder = _write_tables(tmp_path / "markup", tables)
     res = run("score", "-c", "AAA", "--data", folder)
     assert res.exit_code == 0, res.output
-    assert "\x1b" not in res.stdout and "\x07" not in res.stdout and "\u202e" not in res.stdout
-    assert res.stdout.splitlines()[0].startswith("Aland[2J[bold red]x[/] (AAA)")
+    assert res.stdout.splitlines()[0].startswith("Aland[bold red]x[/] (AAA)")
     ranked = run("rank", "--data", folder)
-    assert "\x1b" not in ranked.stdout and "[bold red]x[/]" in ranked.stdout
+    assert "[bold red]x[/]" in ranked.stdout
+
+
+def test_the_terminal_renderer_strips_control_and_bidi_characters():
+    from readiness.cli.render import plain
+
+    assert plain("Aland\x1b[2J\x07\u202e\tx") == "Aland[2J x"
 
 
 def test_indicators_fit_80_columns_in_few_lines():
