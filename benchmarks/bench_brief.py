@@ -86,6 +86,25 @@ def run_all(workers: int, out: Path):
     return wall, _children_cpu() - c0, proc.stdout.strip().splitlines()[-1] if proc.stdout else proc.stderr[-300:]
 
 
+def page_counts(folder: Path) -> str:
+    """Pages of every brief written by --all: scored ones should have 2-4, not-scored ones 1."""
+    import io
+
+    import pypdf
+    import readiness
+
+    result = readiness.build(readiness.load_dataset())
+    bad, counts = [], {}
+    for pdf in sorted(folder.glob("*.pdf")):
+        pages = len(pypdf.PdfReader(io.BytesIO(pdf.read_bytes())).pages)
+        counts[pages] = counts.get(pages, 0) + 1
+        scored = pdf.stem in result.scores.index
+        if (scored and not 2 <= pages <= 4) or (not scored and pages != 1):
+            bad.append(f"{pdf.stem}:{pages}")
+    return (f"page counts {dict(sorted(counts.items()))}; outside 2-4 (scored) or 1 (not scored): "
+            f"{', '.join(bad) or 'none'}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="skip --all")
@@ -104,6 +123,7 @@ def main():
         if not args.quick:
             wall, cpu, line = run_all(args.workers, tmp / "briefs")
             n = len(list((tmp / "briefs").glob("*.pdf")))
+            print(page_counts(tmp / "briefs"))
             print(f"brief --all --workers {args.workers} | {n} briefs | {wall:.1f} s wall, {cpu:.1f} s CPU "
                   f"({cpu / max(n, 1):.2f} s CPU per brief) | target 120 s | ratio {wall / 120:.2f} | {line}")
     print(f"# load average {os.getloadavg()[0]:.1f} at end")
