@@ -26,6 +26,9 @@ __all__ = ["NORMALISATIONS", "normalise", "normalise_params", "no_range_indicato
 NORMALISATIONS = Registry("normalisation")
 
 
+_BLOCK = 1 << 20  # values normalised per block
+
+
 def _span(lo, hi):
     """Return hi - lo, with a zero range turned into NaN (COINr returns NaN scores)."""
     span = hi - lo
@@ -241,27 +244,28 @@ def normalise(values, meta, *, method="minmax", by_indicator=None, params=None, 
            [ 50.        ,  66.66666667],
            [100.        ,   0.        ]])
     """
-    x = np.asarray(values, dtype=float)
+    raw = np.asarray(values, dtype=float)
     direction = meta["direction"].to_numpy(dtype=float)
-    x = x * direction
     params = dict(params or {})
     by_indicator = dict(by_indicator or {})
     methods = np.array([by_indicator.get(code, method) for code in meta.index], dtype=object)
-    out = np.full_like(x, np.nan) if len(set(methods)) > 1 else None
+    out = np.full_like(raw, np.nan)
+    # a few indicators at a time: every kernel works column by column, so blocks give the same
+    # numbers with small temporaries (whole-array temporaries page-fault at 100,000 x 200)
+    step = max(1, _BLOCK // max(1, raw[..., :1].size))
     for name in dict.fromkeys(methods):
         cols = np.flatnonzero(methods == name)
         kernel = NORMALISATIONS.get(name)
-        kw = _params_for(name, params, meta, cols)
-        block = x if len(cols) == x.shape[-1] else x[..., cols]  # one method for all: no copy
         if name == "fraction_of_max":
-            _check_fraction_of_max(block, meta, cols)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            if block is x:
-                out = np.asarray(kernel(block, **kw), dtype=float)
-            else:
-                out[..., cols] = kernel(block, **kw)
+            _check_fraction_of_max(raw[..., cols] * direction[cols], meta, cols)
+        for i in range(0, len(cols), step):
+            c = cols[i: i + step]
+            sl = slice(int(c[0]), int(c[-1]) + 1) if c[-1] - c[0] == len(c) - 1 else c
+            kw = _params_for(name, params, meta, c)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out[..., sl] = kernel(raw[..., sl] * direction[sl], **kw)
     if warn:
-        codes = no_range_indicators(out, x, meta)
+        codes = no_range_indicators(out, raw, meta)
         if codes:
             warnings.warn(no_range_message(codes), ReadinessWarning, stacklevel=2)
     return out

@@ -22,10 +22,23 @@ def rank_ascending(x, axis=-2):
     >>> rank_ascending(np.array([[3.0], [1.0], [3.0], [np.nan], [2.0]])).ravel()
     array([ 3.,  1.,  3., nan,  2.])
     """
-    a = np.ascontiguousarray(np.moveaxis(np.asarray(x, dtype=float), axis, -1))
+    a = np.moveaxis(np.asarray(x, dtype=float), axis, -1)
     n = a.shape[-1]
-    # rows contiguous (the sort axis last in memory) and the default sort: the order within ties
-    # does not matter for min ranks, so no stable sort is needed
+    flat = a.reshape(-1, n) if a.size else a.reshape(0, n)
+    ranks = np.empty(flat.shape, dtype=float)
+    step = max(1, _BLOCK // max(1, n))  # blocks of rows: small temporaries (no page faults at scale)
+    for i in range(0, flat.shape[0], step):
+        ranks[i: i + step] = _min_ranks(np.ascontiguousarray(flat[i: i + step]))
+    return np.moveaxis(ranks.reshape(a.shape), -1, axis)
+
+
+_BLOCK = 1 << 20  # values ranked per block
+
+
+def _min_ranks(a):
+    """Min ranks along the last axis of a C-contiguous 2-D block; NaN stays NaN."""
+    n = a.shape[-1]
+    # the default sort: the order within ties does not matter for min ranks, so no stable sort
     order = np.argsort(a, axis=-1)  # NaN sorts last
     s = np.take_along_axis(a, order, axis=-1)
     new = np.ones(s.shape, dtype=bool)
@@ -35,7 +48,7 @@ def rank_ascending(x, axis=-2):
     ranks = np.empty(a.shape, dtype=float)
     np.put_along_axis(ranks, order, first + 1.0, axis=-1)
     ranks[np.isnan(a)] = np.nan
-    return np.moveaxis(ranks, -1, axis)
+    return ranks
 
 
 def rank_descending(scores, axis=-2):

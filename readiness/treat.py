@@ -59,15 +59,20 @@ def _passes(sk, ku, skew_max, kurt_max) -> bool:
 
 
 def _stats(v):
-    """(skew, kurt) of a vector without NaN: :func:`_skew_kurt_columns`'s formulas, fused for the
-    winsorisation loop, which recomputes them after every point (NaN for both below 4 values)."""
+    """(skew, kurt) of a vector without NaN: :func:`_skew_kurt_columns`'s formulas for one column, used
+    where one column is recomputed (the winsorisation loop, the statistics after treatment). Skew needs
+    3 values, kurtosis 4, and both a spread."""
     n = v.size
+    if n < 3:
+        return np.nan, np.nan
     d = v - v.mean()
     d2 = d * d
     m2 = d2.sum()
-    if n < 4 or m2 == 0:
+    if m2 == 0:
         return np.nan, np.nan
     sk = np.sqrt(n) * (d2 * d).sum() / m2**1.5 * np.sqrt(n * (n - 1)) / (n - 2)
+    if n < 4:
+        return sk, np.nan
     r = n * (d2 * d2).sum() / m2**2
     return sk, ((n + 1) * (r - 3) + 6) * (n - 1) / ((n - 2) * (n - 3))
 
@@ -140,8 +145,7 @@ def treat_column(x, *, winsor_max=5, skew_max=2.0, kurt_max=3.5, fallback="log",
     x = np.asarray(x, dtype=float)
 
     def stats(v):
-        (sk,), (ku,) = _skew_kurt_columns(v.reshape(-1, 1))
-        return sk, ku
+        return _stats(v[~np.isnan(v)])
 
     s0, k0 = stats(x) if _stats0 is None else _stats0
     none = np.zeros(x.shape, dtype=bool)
@@ -213,15 +217,11 @@ def treat(values, *, method="coinr", winsor_max=5, skew_max=2.0, kurt_max=3.5, f
     return out, details
 
 
-def _skew_kurt_columns(x):
-    """Skew and kurtosis of every column at once (same formulas as :func:`skew`, :func:`kurt`).
+_BLOCK = 1 << 20  # values per block of columns in _skew_kurt_columns
 
-    Each column is summed alone, over contiguous memory, so a column's statistics do not
-    depend on the other columns or on the array's layout (``build(reuse=)`` relies on it);
-    powers are products (``d * d * d``), which are exact where ``**`` on mixed-sign floats
-    is slow.
-    """
-    xt = np.ascontiguousarray(np.asarray(x, dtype=float).T)
+
+def _skew_kurt_block(xt):
+    """Skew and kurtosis of each row of a C-contiguous (column, country) block."""
     present = ~np.isnan(xt)
     n = present.sum(axis=1).astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -234,6 +234,23 @@ def _skew_kurt_columns(x):
         sk = np.where(n >= 3, g * np.sqrt(n * (n - 1)) / (n - 2), np.nan)
         r = n * (d2 * d2).sum(axis=1) / m2**2
         ku = np.where(n >= 4, ((n + 1) * (r - 3) + 6) * (n - 1) / ((n - 2) * (n - 3)), np.nan)
+    return sk, ku
+
+
+def _skew_kurt_columns(x):
+    """Skew and kurtosis of every column at once (same formulas as :func:`skew`, :func:`kurt`).
+
+    Each column is summed alone, over contiguous memory, so a column's statistics do not
+    depend on the other columns or on the array's layout (``build(reuse=)`` relies on it);
+    powers are products (``d * d * d``), which are exact where ``**`` on mixed-sign floats
+    is slow.
+    """
+    x = np.asarray(x, dtype=float)
+    k = x.shape[1]
+    sk, ku = np.full(k, np.nan), np.full(k, np.nan)
+    step = max(1, _BLOCK // max(1, x.shape[0]))  # a few columns at a time: small temporaries, no page faults
+    for j in range(0, k, step):
+        sk[j: j + step], ku[j: j + step] = _skew_kurt_block(np.ascontiguousarray(x[:, j: j + step].T))
     return sk, ku
 
 
