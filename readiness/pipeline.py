@@ -29,7 +29,7 @@ from .errors import InputError, MethodError, SpecError
 from .impute import impute, impute_dimensions, peer_groups
 from .normalise import no_range_indicators, no_range_message, normalise, normalise_params
 from .rank import rank_descending
-from .screen import completeness_reason, coverage_of, coverage_reasons
+from .screen import completeness_reasons, coverage_of, coverage_reasons, missing_dimensions
 from .spec import Spec
 from .treat import treat, treatment_table
 from .weight import effective_weights, node_weights
@@ -378,10 +378,10 @@ def _step_screen(dataset, spec, den, imp, cov, plan, wvec):
     reasons = dict(zip(countries[low], coverage_reasons(measured[low], spec.coverage_min)))
     kept = ~low
     if getattr(spec, "incomplete", "not_scored") == "not_scored":
-        missing = _missing_dimensions(dataset, spec, imp[kept], plan, wvec)
+        missing = missing_dimensions(plan, imp[kept], wvec, spec.aggregate_coverage_min)
         if missing.any():
             rows = np.flatnonzero(kept)[missing.any(axis=1)]
-            reasons.update(zip(countries[rows], _completeness(dataset, spec, plan, imp[rows], missing[missing.any(1)])))
+            reasons.update(zip(countries[rows], completeness_reasons(plan, [dataset.node_name(d) for d in plan.dimensions], imp[rows], missing[missing.any(1)], spec.aggregate_coverage_min)))
             kept[rows] = False
             if not kept.any():
                 raise MethodError(f"no country is scored: none of the {int((~low).sum())} countries with enough data "
@@ -391,49 +391,6 @@ def _step_screen(dataset, spec, den, imp, cov, plan, wvec):
     not_scored = pd.DataFrame({"coverage": measured[out], "reason": [reasons[countries[r]] for r in out]},
                               index=pd.Index(countries[out], name="country"))
     return kept, not_scored
-
-
-def _completeness(dataset, spec, plan, values, missing):
-    """The reason text per country: each missing dimension, its indicators present and needed."""
-    dims = [plan.nodes.index(d) for d in plan.dimensions]
-    top = np.arange(plan.n_indicators)
-    for _ in range(int(plan.levels.max())):  # climb each indicator to its dimension
-        top = np.where(np.isin(top, dims) | (plan.parent_pos[top] < 0), top, plan.parent_pos[top])
-    member = (top[:, None] == np.array(dims)[None, :]).astype(float)
-    has = (~np.isnan(values)) @ member
-    total = member.sum(axis=0)
-    needs = np.maximum(1, np.ceil(spec.aggregate_coverage_min * total - 1e-9)).astype(int)
-    names = [dataset.node_name(d) for d in plan.dimensions]
-    out = []
-    for h, m in zip(has, missing):  # one line per country not scored
-        counts = {names[j]: (int(h[j]), int(total[j]), int(needs[j])) for j in np.flatnonzero(m)}
-        out.append(completeness_reason(list(counts), counts))
-    return out
-
-
-def _block(positions):
-    """A slice for a contiguous ascending run of positions (a view; column fancy-indexing is slow), else them."""
-    if len(positions) and positions[-1] - positions[0] == len(positions) - 1 and np.all(np.diff(positions) == 1):
-        return slice(int(positions[0]), int(positions[-1]) + 1)
-    return positions
-
-
-def _missing_dimensions(dataset, spec, values, plan, wvec):
-    """Which dimensions would get no score from the cells present: the aggregation's rules on presence alone.
-
-    A parent has a score when a child with a non-zero weight has one and the share of its
-    weighted children with one reaches ``aggregate_coverage_min`` (as ``aggregate_level``).
-    """
-    present = np.zeros((values.shape[0], len(plan.nodes)))
-    present[:, : plan.n_indicators] = ~np.isnan(values)
-    for _, parents, children, onehot in plan.steps:
-        wmat = wvec[children][:, None] * onehot
-        member = (wmat > 0).astype(float)
-        has = present[:, _block(children)]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            share = (has @ member) / member.sum(axis=0)
-        present[:, parents] = ((has @ member) > 0) & (share >= spec.aggregate_coverage_min - 1e-12)
-    return present[:, [plan.nodes.index(d) for d in plan.dimensions]] == 0
 
 
 def _step_treat(screened, spec, cols, stages, memo):

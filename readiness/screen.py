@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["coverage", "screen", "coverage_of", "coverage_reasons", "completeness_reason"]
+__all__ = ["coverage", "screen", "coverage_of", "coverage_reasons", "completeness_reason", "completeness_reasons",
+           "missing_dimensions"]
 
 
 def coverage(values: pd.DataFrame) -> pd.Series:
@@ -80,3 +81,50 @@ def completeness_reason(missing: list, counts: dict) -> str:
     parts = [f"{m} ({counts[m][0]} of {counts[m][1]} indicators; needs {counts[m][2]})" for m in missing]
     return "not scored: no score for " + ", ".join(parts)
 
+
+def _block(positions):
+    """A slice for a contiguous ascending run of positions (a view; column fancy-indexing is slow), else them."""
+    if len(positions) and positions[-1] - positions[0] == len(positions) - 1 and np.all(np.diff(positions) == 1):
+        return slice(int(positions[0]), int(positions[-1]) + 1)
+    return positions
+
+
+def missing_dimensions(plan, values, wvec, coverage_min):
+    """Which dimensions would get no score from the cells present: the aggregation's rules on presence alone.
+
+    A parent has a score when a child with a non-zero weight has one and the share of its
+    weighted children with one reaches ``aggregate_coverage_min`` (as ``aggregate_level``).
+    """
+    present = np.zeros((values.shape[0], len(plan.nodes)))
+    present[:, : plan.n_indicators] = ~np.isnan(values)
+    for _, parents, children, onehot in plan.steps:
+        wmat = wvec[children][:, None] * onehot
+        member = (wmat > 0).astype(float)
+        has = present[:, _block(children)]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = (has @ member) / member.sum(axis=0)
+        present[:, parents] = ((has @ member) > 0) & (share >= coverage_min - 1e-12)
+    return present[:, [plan.nodes.index(d) for d in plan.dimensions]] == 0
+
+
+def completeness_reasons(plan, names, values, missing, coverage_min) -> list:
+    """The reason text per country not scored: each missing dimension, its indicators present and needed.
+
+    ``plan`` is the framework's ``TreePlan``, ``names`` the dimensions' display names,
+    ``values`` the countries' values (indicator order), ``missing`` one flag per dimension.
+    "Needs" is ``aggregate_coverage_min`` of the dimension's indicators (at least one); for a
+    dimension with sub-dimensions the rule applies to each part, so the count is a guide.
+    """
+    dims = [plan.nodes.index(d) for d in plan.dimensions]
+    top = np.arange(plan.n_indicators)
+    for _ in range(int(plan.levels.max())):  # climb each indicator to its dimension
+        top = np.where(np.isin(top, dims) | (plan.parent_pos[top] < 0), top, plan.parent_pos[top])
+    member = (top[:, None] == np.array(dims)[None, :]).astype(float)
+    has = (~np.isnan(values)) @ member
+    total = member.sum(axis=0)
+    needs = np.maximum(1, np.ceil(coverage_min * total - 1e-9)).astype(int)
+    out = []
+    for h, m in zip(has, missing):  # one line per country not scored
+        counts = {names[j]: (int(h[j]), int(total[j]), int(needs[j])) for j in np.flatnonzero(m)}
+        out.append(completeness_reason(list(counts), counts))
+    return out
