@@ -308,7 +308,13 @@ def write_export(result, path, *, inputs=(), command: str | None = None, uncerta
                                                        "indicator_name": 30, "name": 24, "key": 28})
         if len(frame) and len(frame.columns):
             ws.auto_filter.ref = f"A1:{get_column_letter(len(frame.columns))}{len(frame) + 1}"
-        if name == "Index":
+        if name == "About":
+            from openpyxl.styles import Alignment
+
+            left = Alignment(horizontal="left")
+            for (cell,) in ws.iter_rows(min_row=2, max_row=len(frame) + 1, min_col=2, max_col=2):
+                cell.alignment = left
+        elif name == "Index":
             _style_index(ws, frame, result)
         elif name == "Indicators":
             _style_indicators(ws, frame)

@@ -108,8 +108,11 @@ def style_header(ws, frame: pd.DataFrame, *, row: int = 1, widths: dict | None =
     for j, name in enumerate(frame.columns, start=1):
         cell = ws.cell(row=row, column=j)
         cell.font, cell.fill = bold, fill
-        sample = frame[name].head(200).astype(object).map(str).str.len()
-        longest = max(len(str(name)), int(sample.max()) if len(sample) else 0)
+        if pd.api.types.is_float_dtype(frame[name].dtype):  # shown rounded by the number format
+            longest = max(len(str(name)), 10)
+        else:
+            sample = frame[name].head(200).astype(object).map(str).str.len()
+            longest = max(len(str(name)), int(sample.max()) if len(sample) else 0)
         width = (widths or {}).get(name, min(max(longest + 2, 8), 60))
         ws.column_dimensions[get_column_letter(j)].width = width
     ws.freeze_panes = freeze
