@@ -205,7 +205,7 @@ def test_export_cli(tmp_path):
     out = CliRunner().invoke(cli, ["export", "-o", str(tmp_path / "r.xlsx"), "--data", str(data), "--update",
                                    str(upd), "--set", "normalisation=zscore"])
     assert out.exit_code == 0, out.output
-    assert "sheets About, Index, Indicators, Explain, Not scored, Provenance, Sources" in out.output
+    assert "Sheets: About, Index, Indicators, Explain, Not scored, Provenance, Sources." in out.output
     about = dict(_frame(openpyxl.load_workbook(tmp_path / "r.xlsx")["About"]).itertuples(index=False, name=None))
     assert about["command"] == (f"readiness export -o {tmp_path / 'r.xlsx'} --data {data} --update {upd} "
                                 "--set normalisation=zscore")

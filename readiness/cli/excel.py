@@ -34,11 +34,11 @@ def template(output, country, blank, data):
     path = write_template(output, dataset, country or None, blank=blank, inputs=[data] if data else ())
     n = 0 if blank else (len(country) if country else len(dataset.values))
     what = "empty Data" if blank else f"Data for {n} countr{'y' if n == 1 else 'ies'}"
-    click.echo(f"Wrote {path}: {what} x {dataset.values.shape[1]} indicators, with Provenance, "
-               f"Indicators, Structure, Countries, Settings and Sources.")
+    click.echo(f"Wrote {path}: {what} x {dataset.values.shape[1]} indicators.")
+    click.echo("Also: Instructions, Provenance, the framework (protected), Countries, Settings.")
     if country and not blank:
-        click.echo(f"Edit values (and their year and source in Provenance), then: "
-                   f"readiness score --country {shlex.quote(country[0])} --update {shlex.quote(str(path))}")
+        click.echo("Edit values, and their year and source in Provenance, then:")
+        click.echo(f"  readiness score --country {shlex.quote(country[0])} --update {shlex.quote(str(path))}")
 
 
 def _command_line(inputs, output) -> str:
@@ -66,5 +66,5 @@ def export(output, inputs):
     result = inputs.result()
     path = write_export(result, output, inputs=inputs.files, command=_command_line(inputs, output))
     scored = int(result.scores[result.index_code].notna().sum())
-    click.echo(f"Wrote {path}: {scored} countries scored, {len(result.not_scored)} not; "
-               f"sheets {', '.join(SHEETS)}.")
+    click.echo(f"Wrote {path}: {scored} countries scored, {len(result.not_scored)} not.")
+    click.echo(f"Sheets: {', '.join(SHEETS)}.")
