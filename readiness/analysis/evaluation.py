@@ -88,11 +88,19 @@ class Evaluation:
         return self.ranks[:, :, -1]
 
     def rank_shift(self) -> np.ndarray:
-        """Per replicate: the mean over countries of |rank - nominal rank| of the index (COINr's output)."""
-        diff = np.abs(self.index_ranks.astype(float) - self.nominal_ranks[:, -1])
+        """Per replicate: the mean over countries of |rank - nominal rank| of the index (COINr's output).
+
+        Computed a block of replicates at a time (no replicates x countries float64 array).
+        """
+        nominal = self.nominal_ranks[:, -1]
+        n_rows = self.ranks.shape[0]
+        out = np.empty(n_rows)
+        step = max(1, 4_000_000 // max(1, len(nominal)))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            out = np.nanmean(diff, axis=1)
+            for start in range(0, n_rows, step):
+                diff = np.abs(self.ranks[start:start + step, :, -1].astype(float) - nominal)
+                out[start:start + step] = np.nanmean(diff, axis=1)
         out[~self.valid] = np.nan
         return out
 
