@@ -17,9 +17,10 @@ each parent with a non-finite term among its own weighted children gets the limi
 of its mean (+inf, -inf, or NaN for mixed signs or an undefined term), never a
 0 x inf from another parent's column.
 
-``copeland`` is COINr's ``a_copeland``: for every pair of countries, the weight of
-the children where one scores higher plus half the weight of the ties; a country's
-score is the sum of those shares over all other countries.
+``copeland`` is COINr 1.1.14's ``a_copeland``: for every pair of countries, the weight
+of the children where one scores higher plus half the weight of the ties decides who
+wins the pair; a country's score is its wins minus its losses over all other countries
+(a non-compensatory aggregation: by how much a country leads on a child does not count).
 """
 
 from __future__ import annotations
@@ -101,29 +102,37 @@ def _generalised_mean(x, w, *, p=0.5, **_):
         return np.power(_mean_of(powered, mask, w), 1.0 / p)
 
 
+_COPELAND_BLOCK_BYTES = 64 * 2**20  # memory for one block of pairwise comparisons
+
+
 @AGGREGATIONS.register("copeland")
 def _copeland(x, w, **_):
-    """COINr's ``a_copeland``: sum over other countries of the weight share where x_i > x_j, ties half.
+    """COINr 1.1.14's ``a_copeland``: pairwise wins minus losses over the weighted children.
 
-    With weights scaled to sum to one over the parent's children, the share of a pair
-    (i, j) is ``sum_c w_c ([x_ic > x_jc] + [x_ic == x_jc] / 2)`` over the children both
-    have. Summed over j, child c contributes ``w_c`` times (the number of countries
-    below i on c, plus half the number tied with it), that is ``w_c (midrank_ic - 1)``
-    with mid-ranks among the countries that have c: one sort per child instead of an
-    (n x n) table. A country with no child gets NaN.
+    For a pair (i, j), ``d_ij = sum_c w_c sign(x_ic - x_jc)`` over the children both have
+    (ties count half to each side, so this is the outranking share of i minus that of j).
+    i wins the pair when ``d_ij > 0``, loses when ``d_ij < 0``, and the pair is a tie
+    (0) when the shares are equal (to 1e-12 of the weights, so rounding in the sum does
+    not decide it). A country's score is its wins minus its losses. A country with no
+    child present gets NaN. Pairwise comparisons are (n x n x children) per block of
+    replicates, so a block is sized to stay under 64 MB.
     """
-    from .rank import rank_ascending
-
-    mask = ~np.isnan(x)
-    m = mask.sum(axis=-2, keepdims=True)
-    low = rank_ascending(x, axis=-2)
-    high = m + 1.0 - rank_ascending(-x, axis=-2)
-    term = np.where(mask, (low + high) / 2.0 - 1.0, 0.0)
-    total = w.sum(axis=-2, keepdims=True)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        share = w / np.where(total > 0, total, np.nan)
-    out = term @ np.nan_to_num(share)
-    present = mask.astype(float) @ (w != 0).astype(float)
+    lead = np.broadcast_shapes(x.shape[:-2], w.shape[:-2])
+    n, k = x.shape[-2:]
+    p = w.shape[-1]
+    xs = np.broadcast_to(x, lead + (n, k)).reshape(-1, n, k)
+    ws = np.broadcast_to(w, lead + (k, p)).reshape(-1, k, p)
+    out = np.empty((xs.shape[0], n, p))
+    block = max(1, _COPELAND_BLOCK_BYTES // max(1, 8 * n * n * max(k, p)))
+    for start in range(0, xs.shape[0], block):
+        xb, wb = xs[start:start + block], ws[start:start + block]
+        with np.errstate(invalid="ignore"):
+            sign = np.nan_to_num(np.sign(xb[:, :, None, :] - xb[:, None, :, :]), nan=0.0)
+        d = sign @ wb[:, None]                                   # (b, n, n, parents)
+        tol = 1e-12 * np.abs(wb).sum(axis=-2)[:, None, None, :]
+        out[start:start + block] = (d > tol).sum(axis=2) - (d < -tol).sum(axis=2)
+    out = out.reshape(lead + (n, p))
+    present = (~np.isnan(x)).astype(float) @ (w != 0).astype(float)
     return np.where(present > 0, out, np.nan)
 
 

@@ -17,10 +17,9 @@ EXPECTED = {
     "geometric": [(20 * 80**2 * 40) ** 0.25, 30.0],
     "harmonic": [40.0, 18.0],
     "generalised_mean": [np.sqrt((400 + 2 * 6400 + 1600) / 4), np.sqrt((100 + 8100) / 2)],
-    # Two countries, weights (1, 2, 1)/4 over all three children (COINr does not renormalise over
-    # the children a pair has). Row 0 vs row 1: a 20 > 10 (1/4), b not comparable (row 1 missing),
-    # c 40 < 90 -> share of row 0 = 1/4, of row 1 = 1/4 (c).
-    "copeland": [0.25, 0.25],
+    # Two countries, weights (1, 2, 1)/4. Row 0 vs row 1: a 20 > 10 (+1/4), b not comparable
+    # (row 1 missing), c 40 < 90 (-1/4): equal shares, a tied pair, so 0 wins minus 0 losses each.
+    "copeland": [0.0, 0.0],
 }
 
 
@@ -159,17 +158,22 @@ def test_positivity_rule_is_public_and_per_block():
 
 
 def test_copeland_hand_computed_with_ties():
-    # three countries, two children with weights 3 and 1 (shares 0.75, 0.25)
+    # three countries, two children with weights 3 and 1
     x = np.array([[1.0, 5.0], [2.0, 5.0], [2.0, 1.0]])
     w = np.array([[3.0], [1.0]])
-    # pairs (share of the first): (0,1): c1 0<1 -> 0, c2 tie -> 0.125: 0.125; (1,0): 0.75 + 0.125 = 0.875
-    # (0,2): c1 lose, c2 win 0.25: 0.25; (2,0): 0.75
-    # (1,2): c1 tie 0.375, c2 win 0.25: 0.625; (2,1): 0.375
-    # sums: 0: 0.125 + 0.25 = 0.375; 1: 0.875 + 0.625 = 1.5; 2: 0.75 + 0.375 = 1.125
+    # d(0,1) = 3*sign(1-2) + 1*sign(5-5) = -3: 1 beats 0
+    # d(0,2) = -3 + 1 = -2: 2 beats 0;  d(1,2) = 0 + 1 = +1: 1 beats 2
+    # wins minus losses: 0: -2; 1: +2; 2: +1 - 1 = 0
     out = aggregate_level(x, w, method="copeland")[:, 0]
-    np.testing.assert_allclose(out, [0.375, 1.5, 1.125], rtol=0, atol=1e-15)
-    # shares of a pair sum to one, so the scores sum to n(n-1)/2 = 3
-    assert out.sum() == pytest.approx(3.0)
+    np.testing.assert_array_equal(out, [-2.0, 2.0, 0.0])
+    assert out.sum() == 0.0  # every win is someone's loss
+
+
+def test_copeland_equals_coinrs_own_unit_test():
+    # COINr's tests/testthat/test-aggregate.R: columns 1:4, c(3:1, 5), c(2, 3, 1, 4), equal weights
+    x = np.array([[1, 3, 2], [2, 2, 3], [3, 1, 1], [4, 5, 4]], float)
+    out = aggregate_level(x, np.ones((3, 1)), method="copeland")[:, 0]
+    np.testing.assert_array_equal(out, [-1.0, 1.0, -3.0, 3.0])
 
 
 def test_copeland_equals_the_pairwise_definition_and_broadcasts():
@@ -180,21 +184,23 @@ def test_copeland_equals_the_pairwise_definition_and_broadcasts():
     w[0, :, 0] = [1.0, 0.0, 2.0, 1.0]
     out = aggregate_level(x, w, method="copeland")
     for r in range(5):
-        np.testing.assert_allclose(out[r], aggregate_level(x[r], w[r], method="copeland"), rtol=0, atol=1e-12)
+        np.testing.assert_array_equal(out[r], aggregate_level(x[r], w[r], method="copeland"))
         for j in range(2):
-            share = w[r, :, j] / w[r, :, j].sum()
+            share = w[r, :, j] / w[r, :, j].sum() if w[r, :, j].sum() > 0 else w[r, :, j]
             for i in range(7):
                 if not (~np.isnan(x[r, i]) & (w[r, :, j] != 0)).any():
                     assert np.isnan(out[r, i, j])
                     continue
-                total = 0.0
+                total = 0
                 for k in range(7):
-                    if k != i:  # COINr's outrankMatrix entry: weight where i > k, plus half where equal
+                    if k != i:  # outranking share of i over k minus that of k over i, children both have
                         a, b = x[r, i], x[r, k]
-                        total += np.nansum(share * ((a > b) + 0.5 * (a == b)))
+                        mine = np.nansum(share * ((a > b) + 0.5 * (a == b)))
+                        theirs = np.nansum(share * ((b > a) + 0.5 * (a == b)))
+                        total += int(mine - theirs > 1e-12) - int(theirs - mine > 1e-12)
                 # COINr fills its lower triangle as 1 - upper, which differs from this (documented)
                 # definition only when a pair has missing values: we follow the definition.
-                assert out[r, i, j] == pytest.approx(total, abs=1e-12)
+                assert out[r, i, j] == total
 
 
 def test_copeland_ignores_positive_monotone_rescaling():
@@ -208,9 +214,10 @@ def test_copeland_in_build(tiny):
     import readiness
 
     r = readiness.build(tiny, outliers="none", coverage_min=0, aggregation_by_level={2: "copeland"})
-    # A: a1 minmax [0, 1/3, 2/3, 1], a2 [0, 2/3, 1/3, 1]; each country beats as many as are below it:
-    # AAA 0 + 0, BBB 0.5*1 + 0.5*2, CCC 0.5*2 + 0.5*1, DDD 0.5*3 + 0.5*3
-    np.testing.assert_allclose(r.scores["A"], [0.0, 1.5, 1.5, 3.0])
+    # A: a1 minmax [0, 1/3, 2/3, 1], a2 [0, 2/3, 1/3, 1], equal weights: AAA loses to all three (-3),
+    # DDD beats all three (+3); BBB and CCC each win one child of their pair (a tie) and
+    # beat AAA and lose to DDD: 0
+    np.testing.assert_array_equal(r.scores["A"], [-3.0, 0.0, 0.0, 3.0])
 
 
 def test_an_infinite_normalised_score_is_named_in_build(tiny, monkeypatch):

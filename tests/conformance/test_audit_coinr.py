@@ -238,9 +238,6 @@ def test_coinr_copeland_transcription_matches_coinr_unit_test():
     assert list(coinr_copeland(np.array([[1.0, 2.0], [2.0, 1.0]]), np.ones(2))) == [0, 0]
 
 
-@pytest.mark.xfail(reason="readiness.aggregate's copeland kernel is the pre-1.0 COINr definition (row sums of "
-                          "the outranking matrix); COINr 1.1.14's a_copeland counts wins minus losses (see "
-                          "the audit report's request to aggregate.py)", strict=False)
 def test_copeland_aggregation_matches_coinr(result):
     spec = result.spec.replace(aggregation="copeland", aggregate_coverage_min=0)
     r = readiness.build(result.dataset, spec)
