@@ -123,6 +123,20 @@ def test_exposures_are_shown_apart_with_their_gain(tiny):
     _check_against_whatif(result, frame)
 
 
+def test_data_gaps_are_shown_apart_from_levers(tiny):
+    # AAA has no b2: reaching DDD's value there is a data gap to fill, not a policy lever
+    values = tiny.values.copy()
+    values.at["AAA", "b2"] = np.nan
+    result = readiness.build(replace(tiny, values=values), coverage_min=0)
+    frame = levers(result, "AAA", target="peer:DDD", top=None)
+    assert "b2" not in set(frame.loc[frame["kind"] == "lever", "indicator"])
+    gaps = frame[frame["kind"] == "data_gap"]
+    assert list(gaps["indicator"]) == ["b2"] and math.isnan(gaps.iloc[0]["value"])
+    order = {"lever": 0, "data_gap": 1, "exposure": 2}
+    assert list(frame["kind"]) == sorted(frame["kind"], key=order.get)  # levers, then gaps, then exposures
+    _check_against_whatif(result, frame)
+
+
 def test_levers_are_sorted_by_gain_and_cut_to_top(default_result):
     frame = levers(default_result, "KE", target="income_group_median", top=3)
     lev = frame[frame["kind"] == "lever"]

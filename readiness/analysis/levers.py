@@ -328,7 +328,10 @@ def levers(result, country, target="region_top_quartile", top: int | None = 5) -
     -------
     DataFrame
         One row per lever (``kind`` = ``"lever"``, largest gain first, per target), then
-        the exposures (``kind`` = ``"exposure"``): ``target``, ``indicator``, ``name``,
+        the data gaps (``kind`` = ``"data_gap"``: indicators the country has no value for,
+        with the gain a value at the target would bring; filling a gap is data work, not
+        a policy, so gaps are not ranked among the levers), then the exposures
+        (``kind`` = ``"exposure"``): ``target``, ``indicator``, ``name``,
         ``dimension``, ``unit``, ``value`` (the current raw value), ``target_value``,
         ``change`` (target minus current), ``peer`` and ``peer_name`` (who has the target
         value), ``score_before``, ``score_after``, ``gain`` (composite), ``rank_before``,
@@ -374,7 +377,7 @@ def levers(result, country, target="region_top_quartile", top: int | None = 5) -
         name = ind.at[code, "name"] or code
         per = f" (per {ind.at[code, 'denominator']})" if "denominator" in ind and ind.at[code, "denominator"] else ""
         rows.append({
-            "kind": "lever" if flags[code] else "exposure", "target": t, "indicator": code, "name": name,
+            "kind": "exposure" if not flags[code] else ("data_gap" if math.isnan(cur) else "lever"), "target": t, "indicator": code, "name": name,
             "dimension": parents[code], "unit": unit, "value": cur, "target_value": value,
             "change": value - cur if not math.isnan(cur) else math.nan, "peer": peer,
             "peer_name": names.get(peer, peer), "score_before": base_score, "score_after": float(s),
@@ -389,8 +392,11 @@ def levers(result, country, target="region_top_quartile", top: int | None = 5) -
     if top:
         lev = lev.groupby("target", sort=False).head(top)
     lev = pd.concat([lev[lev["target"] == t] for t in targets]) if len(lev) else lev
+    gaps = frame[(frame["kind"] == "data_gap") & ~(frame["gain"] <= 0)]
+    gaps = gaps.sort_values("gain", ascending=False, kind="stable")
     exp = frame[frame["kind"] == "exposure"].sort_values("gain", ascending=False, kind="stable")
-    out = pd.concat([lev, exp], ignore_index=True) if len(exp) else lev.reset_index(drop=True)
+    parts = [part for part in (lev, gaps, exp) if len(part)]
+    out = pd.concat(parts, ignore_index=True) if parts else lev.reset_index(drop=True)
     out.attrs.update({"country": iso3, "name": names.get(iso3, iso3), "score": base_score, "rank": base_rank,
                       "n": int(result.scores[idx].notna().sum()), "targets": groups, "method": method,
                       "rebuilds": len(plans),
@@ -405,6 +411,7 @@ def levers_payload(result, country, target="region_top_quartile", top: int | Non
     a = frame.attrs
     return {"country": a["country"], "name": a["name"], "score": a["score"], "rank": a["rank"], "n": a["n"],
             "targets": [{"target": t, "group": g} for t, g in a["targets"].items()],
-            "levers": frame[frame["kind"] == "lever"], "exposures": frame[frame["kind"] == "exposure"],
+            "levers": frame[frame["kind"] == "lever"], "data_gaps": frame[frame["kind"] == "data_gap"],
+            "exposures": frame[frame["kind"] == "exposure"],
             "not_levers": a["not_levers"],
             **common_keys(result.dataset, result.spec)}

@@ -250,6 +250,8 @@ def levers(result, iso3, *, top: int = 5) -> dict:
     from .context import value_text
 
     for r in frame.to_dict("records"):
+        if r.get("kind") == "data_gap":  # filling a gap is data work, not a policy lever (the annex shows gaps)
+            continue
         target = target or r.get("target")
         unit = _clip(r.get("unit"), 40)
         rank_before, rank_after = r.get("rank_before"), r.get("rank_after")

@@ -272,6 +272,12 @@ def _levers_table(con, result, frame):
                       "+" + num(r["gain"], "change"), f"{num(r['rank_before'], 'rank')}→{num(r['rank_after'], 'rank')}")
         con.print(t)
         con.print(f"  e.g. {text(rows.iloc[0]['description'])}")
+    gaps = frame[frame["kind"] == "data_gap"]
+    if len(gaps):
+        con.print("\n[bold]Data gaps[/bold] (no value today; what a value at the target would do)")
+        for r in gaps.drop_duplicates("indicator").to_dict("records"):
+            con.print(f"  {text(r['indicator'])}: {format_value(r['target_value'])} as {r['peer']} has: "
+                      f"+{num(r['gain'], 'change')} points")
     exp = frame[frame["kind"] == "exposure"]
     if a["not_levers"]:
         con.print("\n[bold]Exposures[/bold] (not policy levers, shown apart)")
