@@ -219,13 +219,21 @@ def sovereignty(result, iso3, rows) -> dict:
     unserved = None
     if langs["available"] and langs["rows"]:
         missing = [r for r in langs["rows"] if not r["families"]]
-        unserved = {"share": f"{sum(r['share'] for r in missing):.0f}%",
-                    "languages": ", ".join(f"{r['language']} ({r['share']:.0f}%)" for r in missing) or "none"}
+        # CLDR's speaker shares overlap (a Luyia speaker may also speak Swahili), so the
+        # share no open model serves is not their sum: it is 100 minus the dataset's
+        # population-coverage estimate, where the dataset has that indicator.
+        covered = ds.values.at[iso3, _COVERAGE] if _COVERAGE in ds.values.columns else float("nan")
+        unserved = {"share": f"{100 - covered:.0f}%" if covered == covered else None,
+                    "languages": ", ".join(f"{r['language']} ({r['share']:.0f}% speak it)" for r in missing)
+                    or "none"}
     compute = hosted_compute(ds, iso3)
     empty = not exposures and not trade_codes and not langs["available"] and not compute["available"]
     return {"exposures": exposures, "chips": chips, "chip_note": chip_note, "unserved": unserved,
             "languages_note": langs["note"], "compute": compute, "origins": _origin_coverage(ds, iso3),
             "empty": empty}
+
+
+_COVERAGE = "open_llm_population"  # the default dataset's share of people speaking a covered language
 
 
 def unavailable_levers(why: str) -> dict:
