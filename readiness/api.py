@@ -11,35 +11,14 @@ import math
 import numpy as np
 import pandas as pd
 
-from .errors import SpecError, UnknownCountryError, shorten
-from .countries import suggest, to_iso3
+from .errors import SpecError, UnknownCountryError
+from .lookup import resolve_country, resolve_node  # noqa: F401  (re-exported)
 from .serialise import common_keys, json_ready
 
 __all__ = ["UnknownCountryError", "resolve_country", "resolve_node", "profile", "profiles", "league_table",
            "league_payload", "indicator_table", "indicator_list", "attributions", "dataset_payload",
            "validation_report", "analysis_payload", "rank_uncertainty", "resolve_spec", "settings_summary",
            "compare"]
-
-
-def resolve_country(dataset, query) -> str:
-    """The dataset's ISO3 code for an ISO2 code, ISO3 code or name.
-
-    Raises
-    ------
-    UnknownCountryError
-        With up to three close matches ("did you mean KEN Kenya?").
-    """
-    names = dict(dataset.countries["name"])
-    iso3 = to_iso3(query, names)
-    if iso3 is None and str(query).strip().upper() in names:
-        iso3 = str(query).strip().upper()
-    if iso3 in names:
-        return iso3
-    if iso3 is not None:
-        raise UnknownCountryError(f"{iso3} ({query!r}) is not in the dataset {dataset.label or ''}".rstrip())
-    hits = suggest(query, names)
-    hint = f"; did you mean {' or '.join(hits)}?" if hits else ""
-    raise UnknownCountryError(f"unknown country {query!r}{hint}")
 
 
 def _peer_median(result, column, group_col, country):
@@ -181,32 +160,6 @@ def profiles(result, countries, **options) -> dict:
     codes = list(dict.fromkeys(resolve_country(result.dataset, c) for c in countries))
     return json_ready({"profiles": [profile(result, c, **options) for c in codes],
                        **common_keys(result.dataset, result.spec)})
-
-
-def resolve_node(result, level=None) -> str:
-    """The code of a node of ``result`` (the index, a dimension or an indicator), matched ignoring case.
-
-    None means the index.
-
-    Raises
-    ------
-    SpecError
-        Naming the aggregate codes to choose from, with a close match.
-    """
-    if level is None:
-        return result.index_code
-    codes = list(result.scores.columns)
-    if level in codes:
-        return level
-    folded = {str(c).casefold(): c for c in codes}
-    hit = folded.get(str(level).strip().casefold())
-    if hit is not None:
-        return hit
-    from ._validation import did_you_mean
-
-    raise SpecError(f"unknown level or node {shorten(level)}; choose one of "
-                    f"{', '.join(result.dataset.structure.index)} (or an indicator code, see `readiness "
-                    f"indicators`){did_you_mean(str(level), codes)}")
 
 
 def league_table(result, *, level=None, top=None) -> pd.DataFrame:

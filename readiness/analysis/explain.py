@@ -34,7 +34,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from ..api import resolve_country
+from ..lookup import resolve_country
 from ..errors import UnknownCountryError
 from ..serialise import common_keys
 from .levers import format_value, lever_flags  # noqa: F401  (re-exported)
@@ -343,7 +343,7 @@ def explain(result, country, *, level=None) -> pd.DataFrame:
     scored = iso3 in result.scores.index and not np.isnan(result.scores.at[iso3, idx])
     codes = list(ds.indicators.index)
     if level is not None:
-        from ..api import resolve_node
+        from ..lookup import resolve_node
 
         codes = _under(ds, resolve_node(result, level))
     parents = _parents(ds)

@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 
 from ..aggregate import TreePlan, aggregate_tree
-from ..api import resolve_country
+from ..lookup import resolve_country
 from ..denominate import denominate, transform
 from ..errors import SpecError
 from ..impute import impute

@@ -19,7 +19,7 @@ import inspect
 import numpy as np
 import pandas as pd
 
-from ..api import resolve_country
+from ..lookup import resolve_country
 from ..pipeline import build
 from ..ranges import check_values
 from ..serialise import common_keys

@@ -15,38 +15,16 @@ import re
 import numpy as np
 import pandas as pd
 
-from ..api import attributions, resolve_country, settings_summary
+from ..api import attributions, settings_summary
+from ..lookup import resolve_country
 from ..serialise import display
 from . import sections
+from .text import clip, value_text  # noqa: F401  (re-exported)
 
 __all__ = ["context", "value_text", "clip", "data_year"]
 
 NEIGHBOURS = 6          # countries either side of the country in the rank-interval chart
 OLD_AFTER = 3           # years: data older than this (before the data year) is flagged in the method note
-
-
-def clip(text, limit: int = 120) -> str:
-    """Workbook text for display: whitespace collapsed, at most ``limit`` characters."""
-    if text is None or (isinstance(text, float) and math.isnan(text)):
-        return ""
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def value_text(value) -> str:
-    """An indicator's raw value as the annex prints it (4 significant digits, thousands separated)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    value = float(value)
-    if value == 0:
-        return "0"
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    digits = max(0, 3 - int(math.floor(math.log10(abs(value)))))
-    text = f"{value:.{digits}f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
 
 
 def _num(x):

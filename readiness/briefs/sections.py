@@ -24,7 +24,7 @@ TOP_N = 3                # GII: plus any indicator ranked in the top 3 of all co
 
 
 def _clip(text, limit=120):
-    from .context import clip
+    from .text import clip
 
     return clip(text, limit)
 
@@ -255,7 +255,7 @@ def levers(result, iso3, *, top: int = 5) -> dict:
         return unavailable_levers("No indicator of this country can be raised further.")
     rows, exposures = [], []
     target = None
-    from .context import value_text
+    from .text import value_text
 
     for r in frame.to_dict("records"):
         if r.get("kind") == "data_gap":  # filling a gap is data work, not a policy lever (the annex shows gaps)
@@ -288,7 +288,6 @@ def _finite(x):
 def method_note(result, ctx, *, old_after: int = 3) -> dict:
     """The pipeline in five lines with the settings, and the caveats for this country."""
     spec = result.spec
-    ds = result.dataset
     levels = {lv: spec.aggregation_by_level.get(lv, spec.aggregation) for lv in sorted(set(result.levels.values()))
               if lv > 1}
     agg = ", ".join(f"level {lv}: {m}" for lv, m in levels.items()) if len(set(levels.values())) > 1 \
