@@ -41,11 +41,13 @@ def _is_default(dataset) -> bool:
 
 @lru_cache(maxsize=1)
 def _default_meta() -> tuple[str | None, str | None]:
-    """(version, label) of the shipped default dataset, from its metadata.csv."""
-    from readiness import load_dataset
+    """(version, label) of the shipped default dataset, from its metadata.csv (without loading it)."""
+    from .io.load import DEFAULT_LABEL
 
-    shipped = load_dataset()
-    return shipped.version, shipped.label
+    meta = _table("metadata.csv")
+    if meta is None or not {"key", "value"} <= set(meta.columns):
+        return None, None
+    return dict(zip(meta["key"], meta["value"])).get("version"), DEFAULT_LABEL
 
 
 def _text(name: str) -> str | None:

@@ -14,7 +14,9 @@ from .tables import DEFAULT, read_csv_folder
 from .trade import apply_trade, read_trade_csv
 from .workbook import read_workbook
 
-__all__ = ["load_dataset", "DEFAULT"]
+__all__ = ["load_dataset", "DEFAULT", "DEFAULT_LABEL"]
+
+DEFAULT_LABEL = "readiness default dataset"
 
 
 def _default_folder() -> Path:
@@ -62,7 +64,7 @@ def _load(source):
             raise InputError("the embedded default dataset is not installed (indicators/default/ is empty); "
                              "rebuild it with `python -m readiness.indicators.build`")
         dataset = read_csv_folder(folder)
-        return replace(dataset, countries=_cldr_names(dataset.countries), label="readiness default dataset")
+        return replace(dataset, countries=_cldr_names(dataset.countries), label=DEFAULT_LABEL)
     path = Path(source)
     if not path.exists():
         raise InputError(f"{path}: no such file or folder")
