@@ -321,6 +321,8 @@ def _control_characters(t, problems):
             col = df.iloc[:, j]
             if pd.api.types.infer_dtype(col, skipna=True) not in ("string", "mixed", "mixed-integer"):
                 continue
+            if not re.search(_CONTROL, "\n".join(v for v in col if isinstance(v, str))):
+                continue  # one search over the column's text ("\n" is allowed) before cell by cell
             bad = col.astype(object).str.contains(_CONTROL, regex=True, na=False).to_numpy(dtype=bool)
             for pos in np.flatnonzero(bad):
                 problems.append(Problem(sheet, f"{_col_letter(j)}{pos + 2}", _control_found(col.iat[pos]),
