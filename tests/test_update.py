@@ -126,7 +126,6 @@ def test_unknown_indicator_country_and_text_are_named(ke_template, default, tmp_
                                                                  "C3": 5, "D2": "2,5"})
     with pytest.raises(InputError) as err:
         apply_update(default, path)
-    text = "\n".join(err.value.problems)
     assert err.value.problems == [
         f"bad.xlsx: Data!{letter}1: found the column 'internet_user'; expected an indicator code of the dataset in "
         "use (did you mean 'internet_users'?).",

@@ -74,8 +74,9 @@ def _about(result, command, ua) -> pd.DataFrame:
             ("readiness version", __version__), ("command", command or ""),
             ("countries scored", int(result.scores[result.index_code].notna().sum())),
             ("countries not scored", len(result.not_scored)),
-            ("rank interval", f"5th-95th percentile rank over {ua.n_replicates - ua.n_skipped} replicates of the "
-                              f"default seeded uncertainty analysis (seed {ua.seed})" if ua is not None else "not computed")]
+            ("rank interval", "not computed" if ua is None else
+             f"5th-95th percentile rank over {ua.n_replicates - ua.n_skipped} replicates of the default seeded "
+             f"uncertainty analysis (seed {ua.seed})")]
     from .update import updated_cells
 
     cells = updated_cells(ds)

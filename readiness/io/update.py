@@ -85,7 +85,8 @@ def _read_data(dataset, frame, problems):
             continue
         if c not in dataset.indicators.index:
             problems.append(Problem("Data", f"{col_letter(j)}1", f"the column {c!r}",
-                                    f"an indicator code of the dataset in use{_hint(c, list(dataset.indicators.index))}"))
+                                    "an indicator code of the dataset in use"
+                                    f"{_hint(c, list(dataset.indicators.index))}"))
         else:
             codes.append(c)
     raw = frame["country"]
