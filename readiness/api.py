@@ -55,6 +55,7 @@ def profile(result, country, *, uncertainty: bool = False, detail: bool = False,
         ``name``, ``score``, ``rank``, ``region_median``, ``income_group_median``),
         ``peers`` (``region`` and ``income_group``: ``group``, ``median``, ``n``),
         ``coverage`` (``indicators``, ``present``, ``imputed``, ``share``, ``imputed_indicators``,
+        ``updated_indicators``: those whose value a national update file (``--update``) supplied;
         ``missing_indicators``: gaps left as gaps, whose weight the country's other indicators in
         the same dimension share), ``imputed_dimensions`` (the dimensions whose score is not
         from the country's data, see ``Result.imputed_dimensions``; each dimension also says
@@ -64,6 +65,8 @@ def profile(result, country, *, uncertainty: bool = False, detail: bool = False,
         developer origin; None when the data has no such table), ``settings``,
         ``data_fingerprint``, ``dataset``, ``version``; and ``detail`` when asked for.
     """
+    from .io.update import updated_indicators
+
     ds = result.dataset
     iso3 = resolve_country(ds, country)
     info = ds.countries.loc[iso3]
@@ -93,7 +96,8 @@ def profile(result, country, *, uncertainty: bool = False, detail: bool = False,
         },
         "coverage": {"indicators": n_ind, "present": present, "imputed": len(imputed_codes),
                      "share": present / n_ind if n_ind else None,
-                     "imputed_indicators": imputed_codes, "missing_indicators": missing_codes},
+                     "imputed_indicators": imputed_codes, "missing_indicators": missing_codes,
+                     "updated_indicators": updated_indicators(ds, iso3)},
         "imputed_dimensions": flagged,
         "incomplete": getattr(result.spec, "incomplete", None),
         "uncertainty": rank_uncertainty(result, iso3, progress=progress) if uncertainty else None,

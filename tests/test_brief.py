@@ -244,6 +244,21 @@ def test_html_is_self_contained_with_alt_text(default):
     assert set(re.findall(r'(?:href="#|url\(#)([^")]+)', page)) <= set(ids)
 
 
+def test_annex_marks_values_from_a_national_update(default):
+    from dataclasses import replace
+
+    result, ua = default
+    ds = result.dataset
+    prov = ds.provenance.copy()
+    prov["updated"] = ""
+    code = ds.indicators.index[0]
+    prov.loc[(prov["country"] == "KEN") & (prov["indicator"] == code), "updated"] = "kenya.xlsx Data!C2"
+    mine = readiness.build(replace(ds, provenance=prov), result.spec)
+    page = brief(mine, "KE", ua=ua, fmt="html").decode()
+    assert page.count("(your update)") == 1
+    assert "(your update)" not in brief(result, "KE", ua=ua, fmt="html").decode()
+
+
 # -- command line ---------------------------------------------------------------------------
 
 

@@ -165,6 +165,10 @@ def test_score_with_update_shows_the_change(ke_template, default, tmp_path):
     assert mine["score"] != base["score"]
     assert mine["data_fingerprint"] != base["data_fingerprint"]
     assert mine["localisation_origins"] == base["localisation_origins"] is not None  # still the default's context
+    assert base["coverage"]["updated_indicators"] == []
+    assert mine["coverage"]["updated_indicators"] == sorted(EDITS)
+    table = runner.invoke(cli, ["score", "--country", "KE", "--update", str(path)], env={"COLUMNS": "200"})
+    assert f"Updated by your --update file: {', '.join(sorted(EDITS))} " in table.output
     assert _digest(path) == before
     bad = _edit(ke_template, tmp_path / "bad.xlsx", {"internet_users": 140})
     out = runner.invoke(cli, ["score", "--country", "KE", "--update", str(bad)])

@@ -167,6 +167,9 @@ def _indicator_rows(result, iso3, scored):
     reg = _group_medians(result, codes, "region", info.get("region"))
     inc = _group_medians(result, codes, "income_group", info.get("income_group"))
     imputed = result.imputed.loc[iso3] if scored else pd.Series(False, index=codes)
+    from ..io.update import updated_indicators
+
+    updated = set(updated_indicators(ds, iso3))
     rows = []
     for code in codes:
         value = _num(raw.get(code))
@@ -178,7 +181,7 @@ def _indicator_rows(result, iso3, scored):
         pct = None if rank is None or n < 2 else 100.0 * (n - rank) / (n - 1)
         year = years.get(code, ind.at[code, "year"] if "year" in ind.columns else None)
         rows.append({
-            "code": code, "name": clip(ind.at[code, "name"], 90) or code, "dimension": dims[code],
+            "code": code, "updated": code in updated, "name": clip(ind.at[code, "name"], 90) or code, "dimension": dims[code],
             "dimension_name": clip(ds.node_name(dims[code]), 60) if dims[code] else "",
             "value": value, "value_text": value_text(value), "unit": clip(ind.at[code, "unit"], 60),
             "year": _int_text(year) if _num(year) is not None else clip(year, 12) or "–",

@@ -104,6 +104,9 @@ def _profile(con, prof):
     imputed = f" ({', '.join(cov['imputed_indicators'])})" if cov["imputed"] else ""
     con.print(f"Data coverage: {cov['present']} of {cov['indicators']} indicators present, "
               f"{cov['imputed']} imputed{imputed}")
+    if cov.get("updated_indicators"):
+        con.print(f"Updated by your --update file: {text(', '.join(cov['updated_indicators']))} "
+                  "(values, years and sources in its Provenance)")
     if cov["missing_indicators"]:
         con.print(f"Missing, not imputed (the rest of their dimension carries their weight): "
                   f"{', '.join(cov['missing_indicators'])}")
