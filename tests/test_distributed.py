@@ -69,6 +69,19 @@ def test_a_dask_cluster_gives_identical_numbers(asem, design, local):
         a = sensitivity(asem, None, Space.from_names(DEFAULT_VARY), n=16, seed=2, scheduler=address)
         b = sensitivity(asem, None, Space.from_names(DEFAULT_VARY), n=16, seed=2)
         assert a.sobol.equals(b.sobol) and a.uncertainty.countries.equals(b.uncertainty.countries)
+        # and from the command line: the same bytes as a local run, and as a local process pool
+        from click.testing import CliRunner
+
+        from readiness.cli import cli
+
+        args = ["sensitivity", "--data", str(asem.label), "--n", "16", "--seed", "2", "--no-cache",
+                "--format", "json"]
+        runner = CliRunner()
+        here = runner.invoke(cli, args)
+        there = runner.invoke(cli, args + ["--scheduler", address])
+        pool = runner.invoke(cli, args + ["--workers", "2"])
+        assert here.exit_code == there.exit_code == pool.exit_code == 0, there.output
+        assert there.stdout == here.stdout == pool.stdout
 
 
 def test_an_unreachable_scheduler_is_a_clear_error():

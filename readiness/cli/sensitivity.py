@@ -132,12 +132,15 @@ def _about(dataset, spec, extra):
 @click.option("--top", type=click.IntRange(min=0), default=15, show_default=True,
               help="Table format: show the countries with the widest intervals (0 = all, by rank).")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Threads evaluating replicates.")
+              help="Local worker processes evaluating replicates (1 = in this process).")
+@click.option("--scheduler", default=None, metavar="dask://HOST:PORT",
+              help="Evaluate replicates on this Dask scheduler (pip install 'readiness[distributed]'); "
+                   "results identical to a local run.")
 @click.option("--no-cache", is_flag=True, help="Do not keep the result (a later `readiness score` computes "
                                                "its own default analysis anyway).")
 def sensitivity(inputs, vary, n, seed, method, fmt, out, normalisations, aggregations, aggregation_levels,
                 imputations, winsor, weights_dist, weight_noise, weight_levels, drop_level, nonpositive, top,
-                workers, no_cache):
+                workers, scheduler, no_cache):
     """How fragile are the ranks? Rank intervals per country and Sobol indices per input.
 
     Example: readiness sensitivity --data index.xlsx --vary weights,normalisation --n 200 --seed 1
@@ -161,7 +164,7 @@ def sensitivity(inputs, vary, n, seed, method, fmt, out, normalisations, aggrega
         return emit(fmt, payload=api.analysis_payload(report, dataset, spec),
                     frame=report.rank_change.reset_index(),
                     table=lambda con: _render_removal(con, report, top, dataset))
-    kwargs = {"seed": seed, "workers": workers}
+    kwargs = {"seed": seed, "workers": workers, "scheduler": scheduler}
     if n is not None:
         kwargs["n"] = n
     with progress_bar() as progress:
