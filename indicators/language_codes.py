@@ -19,6 +19,8 @@ from typing import Iterable, Mapping
 import pandas as pd
 import pycountry
 
+from readiness.errors import SourceError  # noqa: F401  (raised here, re-exported for languages.py)
+
 __all__ = ["SourceError", "Crosswalk", "load_crosswalk", "read_table", "parse_number", "describe_code",
            "alpha2_of", "NOT_A_LANGUAGE", "DECISIONS", "RETIRED", "MACRO_FILE"]
 
@@ -43,13 +45,6 @@ RETIRED = {
 NOT_A_LANGUAGE = frozenset({"und", "mul", "mis", "zxx"})
 
 _TAG = re.compile(r"^[A-Za-z]{2,3}(?:[_-][A-Za-z0-9]{2,8})*$")
-
-
-class SourceError(ValueError):
-    """A raw source file is missing, has changed columns or holds a bad value.
-
-    The message names the file and, for a bad value, its line (the header is line 1).
-    """
 
 
 # --------------------------------------------------------------------------- helpers

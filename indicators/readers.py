@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from readiness._validation import InputError
+from readiness.errors import SourceError  # noqa: F401  (re-exported for build.py)
 
 MIN_YEAR = 2015
 DIGITS = 12
@@ -99,13 +99,6 @@ EXPORT_CONTROL_LEVELS = (
     (6, "the United States and its territories (the controlling country)"),
 )
 US_TERRITORIES = ("ASM", "GUM", "MNP", "PRI", "VIR")
-
-
-class SourceError(InputError):
-    """A raw source file that is missing, has changed columns or holds values the build cannot use.
-
-    Every problem found is listed (``problems``), each naming the file and line.
-    """
 
 
 # -- reading raw files -----------------------------------------------------------------

@@ -1,22 +1,12 @@
 """Close-match suggestions ("did you mean ...?") for error messages.
 
 Settings are checked by :mod:`readiness.settings`; the error types live in
-:mod:`readiness.errors` and are re-exported here only until every module imports
-them from there.
+:mod:`readiness.errors`.
 """
 
 from __future__ import annotations
 
 import difflib
-
-from .errors import (  # noqa: F401  (re-exported)
-    InputError,
-    MethodError,
-    Problem,
-    ReadinessError,
-    ReadinessWarning,
-    SpecError,
-)
 
 __all__ = ["closest", "did_you_mean"]
 

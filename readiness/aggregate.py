@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._registry import Registry
-from ._validation import MethodError
+from .errors import MethodError
 
 __all__ = ["AGGREGATIONS", "NEEDS_POSITIVE", "aggregate_level", "aggregate_tree", "needs_positive",
            "positivity_violations", "TreePlan"]

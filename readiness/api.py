@@ -252,7 +252,7 @@ def resolve_spec(dataset, settings=None, overrides=None):
             for item in overrides:
                 name, sep, value = str(item).partition("=")
                 if not sep:
-                    from ._validation import SpecError
+                    from .errors import SpecError
 
                     raise SpecError(f"--set takes name=value; got {item!r}")
                 pairs[name.strip()] = value.strip()

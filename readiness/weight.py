@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ._validation import SpecError, did_you_mean
+from ._validation import did_you_mean
+from .errors import SpecError
 
 __all__ = ["node_weights", "effective_weights", "normalise_siblings"]
 
