@@ -378,7 +378,10 @@ def evaluate(dataset, spec=None, design: Design | None = None, *, nodes: str = "
     chunk : int, optional
         Replicates per block (default: about 48 MB of scores per block).
     workers : int, default=1
-        Local worker processes evaluating blocks (1: in this process).
+        Local worker threads evaluating blocks (1: one after another). Threads share the
+        engine (numpy releases the GIL in the heavy kernels), so no worker repeats its
+        set-up; a process pool or a Dask cluster is used through ``executor`` or
+        ``scheduler``.
     scheduler : str, optional
         ``dask://HOST:PORT``: evaluate blocks on that Dask cluster (needs
         ``readiness[distributed]``).
@@ -442,7 +445,22 @@ def evaluate(dataset, spec=None, design: Design | None = None, *, nodes: str = "
                 progress(done, R)
         return engine.evaluation(ranks, shifted, skipped)
 
-    from concurrent.futures import as_completed
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
+    if executor is None and scheduler is None:
+        # local workers share this engine in threads: numpy releases the GIL in the heavy
+        # kernels, and no worker repeats the engine's set-up or ships its blocks back
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = {pool.submit(engine.run, s, min(s + chunk, R)): s for s in range(0, R, chunk)}
+            for fut in as_completed(futures):
+                start = futures[fut]
+                r, sh, sk = fut.result()
+                stop = start + len(r)
+                ranks[start:stop], shifted[start:stop], skipped[start:stop] = r, sh, sk
+                done += stop - start
+                if progress is not None:
+                    progress(done, R)
+        return engine.evaluation(ranks, shifted, skipped)
 
     # tasks are whole chunks, so every block is the one the local run computes
     per_task = chunk * max(1, math.ceil(R / chunk / (4 * max(workers, 2))))

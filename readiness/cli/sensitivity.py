@@ -132,7 +132,7 @@ def _about(dataset, spec, extra):
 @click.option("--top", type=click.IntRange(min=0), default=15, show_default=True,
               help="Table format: show the countries with the widest intervals (0 = all, by rank).")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Local worker processes evaluating replicates (1 = in this process).")
+              help="Local worker threads evaluating replicates (1 = one block after another).")
 @click.option("--scheduler", default=None, metavar="dask://HOST:PORT",
               help="Evaluate replicates on this Dask scheduler (pip install 'readiness[distributed]'); "
                    "results identical to a local run.")
