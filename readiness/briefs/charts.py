@@ -291,7 +291,7 @@ def language_chart(ctx: dict):
 
 def compute_chart(ctx: dict):
     """GPU clusters hosted in the country: H100-equivalents by owner."""
-    rows = ctx["compute"]["rows"][:8]
+    rows = ctx["compute"]["rows"][:6]
     name = ctx["country"]["name"]
     n = len(rows)
     height = 0.75 + 0.17 * n

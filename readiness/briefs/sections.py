@@ -233,6 +233,7 @@ def sovereignty(result, iso3, rows) -> dict:
             "empty": empty}
 
 
+_AUDIT_NAMES = 5  # flagged indicators named in the method note (the rest: `readiness audit`)
 _COVERAGE = "open_llm_population"  # the default dataset's share of people speaking a covered language
 
 
@@ -347,8 +348,10 @@ def audit_summary(result):
         parts.append(f"The first principal component of the dimensions carries {share:.0%} of their variance")
     flagged = head.get("flagged") or {}
     if flagged:
-        names = "; ".join(f"{_clip(ds.node_name(c), 50)} ({', '.join(k)})" for c, k in flagged.items())
-        parts.append(f"{head.get('n_flags', len(flagged))} findings; indicators flagged: {names}")
+        shown = list(flagged.items())[:_AUDIT_NAMES]
+        names = "; ".join(f"{_clip(ds.node_name(c), 50)} ({', '.join(k)})" for c, k in shown)
+        more = f"; and {len(flagged) - len(shown)} more" if len(flagged) > len(shown) else ""
+        parts.append(f"{head.get('n_flags', len(flagged))} findings; indicators flagged: {names}{more}")
     text = _clip(". ".join(parts) + ". Details: `readiness audit`.", 1500)
     if len(_AUDITS) > 8:
         _AUDITS.clear()
