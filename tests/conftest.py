@@ -42,3 +42,19 @@ def tiny():
 @pytest.fixture(scope="session")
 def asem_path():
     return ASEM
+
+
+@pytest.fixture(scope="module")
+def default_result():
+    """``build()`` of the embedded default dataset (shared by the explain, what-if and levers tests)."""
+    import readiness
+
+    return readiness.build(readiness.load_dataset())
+
+
+@pytest.fixture(scope="module")
+def asem_result(asem_path):
+    """``build()`` of COINr's ASEM example workbook."""
+    import readiness
+
+    return readiness.build(readiness.load_dataset(asem_path))

@@ -12,20 +12,11 @@ import readiness
 from readiness.analysis.explain import (COLUMNS, compare_countries, contributions, country_weights, explain,
                                         explain_payload, lever_flags)
 from readiness.errors import UnknownCountryError
-from readiness.io.load import load_dataset
 from readiness.io.tables import from_tables
 
 from .conftest import tiny_tables
 
 
-@pytest.fixture(scope="module")
-def default_result():
-    return readiness.build(readiness.load_dataset())
-
-
-@pytest.fixture(scope="module")
-def asem_result(asem_path):
-    return readiness.build(load_dataset(asem_path))
 
 
 def _tiny(cells):

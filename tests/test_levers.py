@@ -5,27 +5,17 @@ import math
 from dataclasses import replace
 
 import numpy as np
-import pandas as pd
 import pytest
 from click.testing import CliRunner
 
 import readiness
 from readiness.analysis.levers import TARGETS, evaluate_whatifs, levers, targets_for
 from readiness.analysis.whatif import whatif
-from readiness.io.load import load_dataset
 from readiness.io.tables import from_tables
 
 from .conftest import tiny_tables
 
 
-@pytest.fixture(scope="module")
-def default_result():
-    return readiness.build(readiness.load_dataset())
-
-
-@pytest.fixture(scope="module")
-def asem_result(asem_path):
-    return readiness.build(load_dataset(asem_path))
 
 
 def _check_against_whatif(result, frame):

@@ -18,16 +18,6 @@ from readiness.ranges import check_values, range_rule, valid_range
 from .conftest import tiny_tables
 
 
-@pytest.fixture(scope="module")
-def default_result():
-    return readiness.build(readiness.load_dataset())
-
-
-@pytest.fixture(scope="module")
-def asem_result(asem_path):
-    from readiness.io.load import load_dataset
-
-    return readiness.build(load_dataset(asem_path))
 
 
 def _assert_identical(a, b):

@@ -105,25 +105,15 @@ def brief(result, country, *, fmt: str = "pdf", peers=None, ua=None, uncertainty
 def write_atomic(path, data: bytes, *, inputs=()) -> Path:
     """Write ``data`` to ``path`` through a temporary file beside it (mode 0666 minus the umask), never
     over one of ``inputs``; on any failure the temporary file is removed."""
-    import secrets
-
     path = Path(path)
     for src in inputs:
         if src is not None and Path(src).exists() and path.exists() and os.path.samefile(src, path):
             raise SpecError(f"the output {path} is one of the inputs of this run; choose a new file name")
     if not path.parent.is_dir():
         raise SpecError(f"cannot write {path}: the folder {path.parent} does not exist")
-    tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
+    from ..io.writer import replace_atomically
+
+    return replace_atomically(path, lambda tmp: tmp.write_bytes(data), suffix=path.suffix + ".tmp")
 
 
 def write_brief(result, country, path, *, fmt: str | None = None, inputs=(), **kwargs) -> Path:

@@ -31,7 +31,7 @@ import pandas as pd
 
 from ..errors import InputError, Problem
 
-__all__ = ["neutralise", "exact_number", "set_cell", "save_atomically", "write_workbook"]
+__all__ = ["replace_atomically", "neutralise", "exact_number", "set_cell", "save_atomically", "write_workbook"]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -100,25 +100,35 @@ def _check_target(path: Path, inputs) -> None:
                                      "a new file name: inputs are never written over"))
 
 
-def save_atomically(workbook, path, *, inputs=()) -> Path:
-    """Save an openpyxl ``workbook`` to ``path`` atomically, never over one of ``inputs``.
+def replace_atomically(path, fill, *, suffix: str = ".tmp") -> Path:
+    """Write ``path`` through a temporary file beside it: ``fill(tmp)`` writes it, then it is renamed.
 
-    The temporary file beside the target is created with mode 0666 minus the umask
-    (what any new file gets), then renamed over ``path``; on any failure it is removed.
+    The temporary file is created with mode 0666 minus the umask (what any new file gets)
+    under a name no reader looks for; on any failure it is removed and ``path`` is left
+    as it was.
     """
     path = Path(path)
-    _check_target(path, inputs)
-    tmp = path.parent / f".{path.stem}.{secrets.token_hex(6)}.tmp.xlsx"
+    tmp = path.parent / f".{path.stem}.{secrets.token_hex(6)}{suffix}"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     os.close(fd)
     try:
-        workbook.save(tmp)
+        fill(tmp)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
     return path
+
+
+def save_atomically(workbook, path, *, inputs=()) -> Path:
+    """Save an openpyxl ``workbook`` to ``path`` atomically, never over one of ``inputs``.
+
+    See :func:`replace_atomically`.
+    """
+    path = Path(path)
+    _check_target(path, inputs)
+    return replace_atomically(path, workbook.save, suffix=".tmp.xlsx")
 
 
 def _frame_rows(df: pd.DataFrame):
