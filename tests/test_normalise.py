@@ -43,7 +43,7 @@ def test_hand_computed(method):
     np.testing.assert_allclose(out, np.array(EXPECTED[method], dtype=float), rtol=0, atol=1e-12)
 
 
-@pytest.mark.filterwarnings("ignore::readiness._validation.ReadinessWarning")  # X*2+1 puts a's min on its target
+@pytest.mark.filterwarnings("ignore::readiness.errors.ReadinessWarning")  # X*2+1 puts a's min on its target
 @pytest.mark.parametrize("method", sorted(EXPECTED))
 def test_common_checks(method):
     x = X.copy()

@@ -35,7 +35,7 @@ def _dataset(values, weights=(1,) * (N_IND + 2), directions=(1,) * N_IND):
     return from_tables({"Data": data, "Indicators": ind, "Structure": structure, "Countries": countries})
 
 
-pytestmark = pytest.mark.filterwarnings("ignore::readiness._validation.ReadinessWarning")
+pytestmark = pytest.mark.filterwarnings("ignore::readiness.errors.ReadinessWarning")
 
 SPEC = readiness.Spec(outliers="none", coverage_min=0.0)
 

@@ -82,7 +82,7 @@ def sobol_indices(Y, d: int, *, num_resamples: int = 100, conf_level: float = 0.
     ----------
     Y : array_like of shape (n x (d + 2),) or (n x (d + 2), k)
         Model outputs in the row order of SALib's ``sample.sobol(calc_second_order=False)``
-        (and of :func:`readiness.uncertainty.draw` with ``method="sobol"``): per base
+        (and of :func:`readiness.analysis.design.draw` with ``method="sobol"``): per base
         sample, A, then A with input j from B for each j, then B.
     d : int
         The number of inputs (groups).

@@ -35,7 +35,7 @@ def load_dataset(source=None, *, trade=None) -> Dataset:
     trade : str, Path or DataFrame, optional
         A bilateral chip-trade extract (``importer, exporter, year, value``; UN Comtrade
         or BACI) as a CSV file or DataFrame: the chip-concentration indicators of the
-        importers it covers are computed from it (see :func:`readiness.trade.apply_trade`).
+        importers it covers are computed from it (see :func:`readiness.io.trade.apply_trade`).
     """
     dataset = _load(source)
     if trade is not None:
