@@ -204,6 +204,15 @@ def test_the_terminal_renderer_strips_control_and_bidi_characters():
     assert plain("Aland\x1b[2J\x07\u202e\tx") == "Aland[2J x"
 
 
+def test_validate_and_sources_wrap_at_80_columns():
+    for command in ("validate", "sources"):
+        res = run(command, env={"COLUMNS": "80"})
+        assert res.exit_code == 0, res.output
+        # only an unbreakable word (a URL) may pass the width
+        long = [ln for ln in res.stdout.splitlines() if len(ln) > 80]
+        assert all(" " not in ln.strip().split(" ")[-1] and "://" in ln for ln in long), long
+
+
 def test_indicators_fit_80_columns_in_few_lines():
     res = run("indicators", env={"COLUMNS": "80"})
     assert res.exit_code == 0, res.output

@@ -6,7 +6,7 @@ import click
 
 from .errors import command
 from .options import Inputs, data_options, dataset_option, format_option
-from .render import emit, footer, new_table, num, plain, text
+from .render import emit, footer, new_table, num, plain, text, wrapped
 
 __all__ = ["validate", "indicators", "sources"]
 
@@ -40,7 +40,7 @@ def _validation(report):
         return
     click.echo(f"{report['scored']} countries will be scored; {len(rows)} will not:")
     for r in rows:
-        click.echo(f"  {r['country']} {plain(r['name'])}: {plain(r['reason'])}")
+        click.echo(wrapped(f"  {r['country']} {plain(r['name'])}: {plain(r['reason'])}", indent="    "))
 
 
 @command("indicators")
@@ -104,9 +104,9 @@ def sources(data, fmt):
 
 def _sources(ds, table):
     for r in table.to_dict("records"):
-        click.echo(f"- {plain(r['citation'] or r['name'] or r['source'])}")
+        click.echo(wrapped(f"- {plain(r['citation'] or r['name'] or r['source'])}"))
         details = " · ".join(plain(x) for x in (r["publisher"], r["licence"], r["url"]) if x)
         if details:
-            click.echo(f"  {details}")
+            click.echo(wrapped(f"  {details}", indent="    "))
     version = f" {plain(ds.version)}" if ds.version else ""
-    click.echo(f"Data: {plain(ds.label)}{version} · dataset fingerprint {ds.fingerprint()}")
+    click.echo(wrapped(f"Data: {plain(ds.label)}{version} · dataset fingerprint {ds.fingerprint()}"))

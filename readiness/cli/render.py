@@ -21,7 +21,7 @@ import click
 
 from ..serialise import display, dumps, to_csv
 
-__all__ = ["RENDERERS", "FORMATS", "emit", "console", "text", "plain", "new_table", "num", "footer",
+__all__ = ["wrapped", "RENDERERS", "FORMATS", "emit", "console", "text", "plain", "new_table", "num", "footer",
            "progress_bar"]
 
 # C0 and C1 controls, DEL, and the bidirectional overrides and isolates
@@ -36,6 +36,17 @@ def plain(value) -> str:
     if value is None:
         return ""
     return _CONTROL.sub("", _SPACE.sub(" ", str(value)))
+
+
+def wrapped(line: str, *, indent: str = "  ") -> str:
+    """``line`` wrapped to the terminal's width (``COLUMNS``, else 80); continuation lines
+    indented; long words such as URLs are never split."""
+    import shutil
+    import textwrap
+
+    width = shutil.get_terminal_size((80, 24)).columns
+    return textwrap.fill(line, width=max(40, width), subsequent_indent=indent, break_long_words=False,
+                         break_on_hyphens=False)
 
 
 def text(value) -> str:
