@@ -135,11 +135,13 @@ def _compare_table(con, result, frame):
     if peers:
         cols.append(("Peers", "right"))
     t = _compact_table(*cols)
+    width = len(str(int(result.scores[result.index_code].notna().sum())))  # ranks padded: scores align
     for r in frame.to_dict("records"):
         kind = "composite" if r["level"] == max(frame["level"]) else "score"
         cells = []
         for c in codes:
-            cell = f"{num(r[c], kind)} #{num(r[c + '_rank'], 'rank')}" if r[c] == r[c] else "–"
+            rank = num(r[c + "_rank"], "rank")
+            cell = f"{num(r[c], kind)} {('#' + rank).rjust(width + 1)}" if r[c] == r[c] else "–"
             cells += [f"[bold]{cell}[/bold]" if r["best"] == c else cell,
                       "" if r["best"] == c else num(r[c + "_gap"], "score")]
         if peers:
