@@ -3,17 +3,20 @@
 Strengths and weaknesses (a stated percentile-rank rule), the sovereignty-exposure box,
 the languages and hosted compute (from :mod:`readiness.origins`, default data only),
 the policy levers (from :mod:`readiness.analysis.levers`), the method note and the
-not-scored page. A capability that is not installed, or a dataset without the tables
-it reads, gives a section that says so instead of failing the brief.
+not-scored page. A dataset without the tables a section reads (any but the default)
+gives a section that says so.
 """
 
 from __future__ import annotations
 
-import importlib
 import math
 import re
 
+from .. import origins
+from ..analysis.audit import audit
+from ..analysis.levers import levers as find_levers
 from ..serialise import display
+from .text import clip as _clip
 
 __all__ = ["strengths_weaknesses", "rule_size", "sovereignty", "languages", "hosted_compute", "levers",
            "unavailable_levers", "method_note", "audit_summary", "not_scored"]
@@ -21,12 +24,6 @@ __all__ = ["strengths_weaknesses", "rule_size", "sovereignty", "languages", "hos
 GII_INDICATORS = 78      # the Global Innovation Index's framework size, its rule's anchor
 GII_CUTOFF = 10          # GII: at or above the country's own 10th-highest percentile rank
 TOP_N = 3                # GII: plus any indicator ranked in the top 3 of all countries
-
-
-def _clip(text, limit=120):
-    from .text import clip
-
-    return clip(text, limit)
 
 
 def rule_size(n_indicators: int) -> int:
@@ -84,71 +81,40 @@ def _ordinal(k):
     return f"{k}{'th' if 10 <= k % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(k % 10, 'th')}"
 
 
-def _origins():
-    try:
-        return importlib.import_module("readiness.origins")
-    except ImportError:
-        return None
-
-
-def _frame_rows(frame):
-    if frame is None:
-        return None
-    return frame.to_dict("records")
-
-
-def _pick(row, *names, default=None):
-    for n in names:
-        if n in row and row[n] is not None and not (isinstance(row[n], float) and math.isnan(row[n])):
-            return row[n]
-    return default
+def _value(v, default=None):
+    """``v``, or ``default`` where it is missing (None or NaN)."""
+    return default if v is None or (isinstance(v, float) and math.isnan(v)) else v
 
 
 def languages(dataset, iso3) -> dict:
     """Main languages by population share and the open-model families covering each (C7)."""
-    mod = _origins()
-    if mod is None or not hasattr(mod, "languages"):
-        return {"available": False, "rows": [], "note": "Language coverage is not available in this version.",
-                "source": ""}
-    frame = mod.languages(dataset, iso3)
+    frame = origins.languages(dataset, iso3)
     if frame is None:
         return {"available": False, "rows": [], "note": "Language tables come with the default dataset only; "
                 "this dataset has none.", "source": ""}
-    rows = []
-    for r in _frame_rows(frame):
-        fams = _pick(r, "families", "model_families", "models", default="")
-        if isinstance(fams, (list, tuple)):
-            fams = ", ".join(map(str, fams))
-        origins = _pick(r, "origins", "origin", default="")
-        if isinstance(origins, (list, tuple)):
-            origins = ", ".join(map(str, origins))
-        share = float(_pick(r, "share", default=0.0))     # percent (C7)
-        rows.append({"language": _clip(_pick(r, "name", "language_name", "language", default="?"), 40),
-                     "share": share, "families": _clip(fams, 120), "origins": _clip(origins, 80)})
+    rows = [{"language": _clip(_value(r["name"], "?"), 40), "share": float(_value(r["share"], 0.0)),
+             "families": _clip(_value(r["families"], ""), 120), "origins": _clip(_value(r["origins"], ""), 80)}
+            for r in frame.to_dict("records")]
     return {"available": True, "rows": rows, "note": None if rows else "No language data for this country.",
             "source": "Source: Unicode CLDR population shares; model language lists (see annex)"}
 
 
 def hosted_compute(dataset, iso3) -> dict:
     """GPU clusters hosted in the country: owner, owner country, status, H100e (C7)."""
-    mod = _origins()
-    if mod is None or not hasattr(mod, "hosted_compute"):
-        return {"available": False, "rows": [], "note": "Hosted-compute detail is not available in this version.",
-                "source": ""}
-    frame = mod.hosted_compute(dataset, iso3)
+    frame = origins.hosted_compute(dataset, iso3)
     if frame is None:
         return {"available": False, "rows": [], "note": "Hosted-compute tables come with the default dataset "
                 "only; this dataset has none.", "source": ""}
-    rows = []
-    records = [r for r in _frame_rows(frame) if str(r.get("status", "")).lower() not in ("decommissioned", "nan")]
+    records = [r for r in frame.to_dict("records") if str(r["status"]).lower() not in ("decommissioned", "nan")]
     retired = len(frame) - len(records)
-    records.sort(key=lambda r: -(float(_pick(r, "h100e", default=0.0) or 0.0)))
+    records.sort(key=lambda r: -(_value(r["h100e"], 0.0) or 0.0))
+    rows = []
     for r in records:
-        h = _pick(r, "h100e", "H100e", "h100_equivalents")
-        rows.append({"owner": _clip(_pick(r, "owner", default="unknown"), 50),
-                     "owner_country": _clip(_pick(r, "owner_country", "owner country", default="unknown"), 40),
-                     "status": _clip(_pick(r, "status", default=""), 30),
-                     "name": _clip(_pick(r, "cluster", "name", default=""), 60),
+        h = _value(r["h100e"])
+        rows.append({"owner": _clip(_value(r["owner"], "unknown"), 50),
+                     "owner_country": _clip(_value(r["owner_country"], "unknown"), 40),
+                     "status": _clip(_value(r["status"], ""), 30),
+                     "name": _clip(_value(r["cluster"], ""), 60),
                      "h100e": None if h is None else float(h),
                      "h100e_text": "–" if h is None else f"{float(h):,.0f}"})
     return {"available": True, "rows": rows, "retired": retired,
@@ -159,25 +125,12 @@ def hosted_compute(dataset, iso3) -> dict:
 
 
 def _origin_coverage(dataset, iso3):
-    mod = _origins()
-    if mod is None or not hasattr(mod, "origin_coverage"):
-        return None
-    cov = mod.origin_coverage(dataset, iso3)
+    cov = origins.origin_coverage(dataset, iso3)
     if not cov:
         return None
-    parts = []
-    for key, value in cov.items():
-        v = value if not isinstance(value, dict) else value.get("share")
-        try:
-            v = float(v)
-        except (TypeError, ValueError):
-            continue
-        if math.isnan(v):
-            continue
-        pct = v     # percent (C7)
-        parts.append({"origin": "at least two origins" if key == "at_least_two_origins" else _clip(key, 30),
-                      "share": f"{pct:.0f}%"})
-    return parts
+    return [{"origin": "at least two origins" if key == "at_least_two_origins" else key,
+             "share": f"{cov[key]:.0f}%"}                              # percent (C7)
+            for key in origins.ORIGIN_KEYS if _value(cov.get(key)) is not None]
 
 
 def _meaning(description):
@@ -246,12 +199,7 @@ _TARGETS = {"region_top_quartile": "the top-quarter value of the country's regio
 
 def levers(result, iso3, *, top: int = 5) -> dict:
     """The indicators whose improvement would raise the composite most (C10), as rows for a table."""
-    try:
-        mod = importlib.import_module("readiness.analysis.levers")
-        func = mod.levers
-    except (ImportError, AttributeError):
-        return unavailable_levers("Policy levers are not available in this version of readiness.")
-    frame = func(result, iso3, top=top)
+    frame = find_levers(result, iso3, top=top)
     if frame is None or len(frame) == 0:
         return unavailable_levers("No indicator of this country can be raised further.")
     rows, exposures = [], []
@@ -328,18 +276,11 @@ _AUDITS: dict = {}      # fingerprint -> audit summary: computed once per result
 
 
 def audit_summary(result):
-    """The statistical audit's headline in one paragraph: alpha per dimension, PC1 share, flagged indicators.
-
-    None when the audit capability is not installed.
-    """
+    """The statistical audit's headline in one paragraph: alpha per dimension, PC1 share, flagged indicators."""
     key = result.fingerprint()
     if key in _AUDITS:
         return _AUDITS[key]
-    try:
-        mod = importlib.import_module("readiness.analysis.audit")
-    except ImportError:
-        return None
-    head = mod.audit(result).headline()
+    head = audit(result).headline()
     ds = result.dataset
     alpha = "; ".join(f"{_clip(ds.node_name(d), 40)} {display(a, 'share')}" for d, a in head["alpha"].items())
     parts = [f"Cronbach's alpha of each dimension's indicators: {alpha}"]
