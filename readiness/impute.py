@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 
 from ._registry import Registry
-from .errors import InputError, MethodError, SpecError
+from ._validation import check_table
+from .errors import MethodError, SpecError
 
 __all__ = ["IMPUTATIONS", "impute", "impute_dimensions", "peer_groups", "MIN_PEERS"]
 
@@ -154,12 +155,7 @@ def impute(values, *, method="none", groups=None, n_neighbours=5, seed=0):
            [ 3.,  4.],
            [nan,  8.]])
     """
-    try:
-        x = np.asarray(values, dtype=float)
-    except (TypeError, ValueError):
-        raise InputError("imputation needs numbers: the values include text or other non-numeric cells") from None
-    if x.ndim != 2:
-        raise InputError(f"imputation needs a (country x indicator) table; got an array of {x.ndim} dimension(s)")
+    x = check_table(values, "imputation")
     kernel = IMPUTATIONS.get(method)
     out = kernel(x, groups=groups, n_neighbours=n_neighbours, seed=seed)
     return out, np.isnan(x) & ~np.isnan(out)

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .errors import InputError, SpecError
+from ._validation import check_table
+from .errors import SpecError
 
 __all__ = ["skew", "kurt", "passes", "winsorise", "treat_column", "treat", "OUTLIER_METHODS", "treatment_table"]
 
@@ -192,12 +193,7 @@ def treat(values, *, method="coinr", winsor_max=5, skew_max=2.0, kurt_max=3.5, f
         raise SpecError(f"outliers must be one of {', '.join(map(repr, OUTLIER_METHODS))}; got {method!r}")
     if fallback not in ("log", "none"):
         raise SpecError(f"outlier_fallback must be 'log' or 'none'; got {fallback!r}")
-    try:
-        x = np.asarray(values, dtype=float)
-    except (TypeError, ValueError):
-        raise InputError("outlier treatment needs numbers: the values include non-numeric cells") from None
-    if x.ndim != 2:
-        raise InputError(f"outlier treatment needs a (country x indicator) table; got {x.ndim} dimension(s)")
+    x = check_table(values, "outlier treatment")
     if method == "none":
         return x.copy(), []
     out = x.copy()
