@@ -66,6 +66,7 @@ def profile(result, country, *, uncertainty: bool = False, detail: bool = False,
         ``data_fingerprint``, ``dataset``, ``version``; and ``detail`` when asked for.
     """
     from .io.update import updated_indicators
+    from .origins import origin_coverage
 
     ds = result.dataset
     iso3 = resolve_country(ds, country)
@@ -101,7 +102,7 @@ def profile(result, country, *, uncertainty: bool = False, detail: bool = False,
         "imputed_dimensions": flagged,
         "incomplete": getattr(result.spec, "incomplete", None),
         "uncertainty": rank_uncertainty(result, iso3, progress=progress) if uncertainty else None,
-        "localisation_origins": _origin_coverage(ds, iso3),
+        "localisation_origins": origin_coverage(ds, iso3),
         **common_keys(ds, result.spec),
     }
     for code in ds.dimensions:
@@ -115,7 +116,9 @@ def profile(result, country, *, uncertainty: bool = False, detail: bool = False,
             "imputed": code in flagged,
         })
     if detail:
-        out["detail"] = _detail(result, iso3)
+        from .analysis.explain import explain
+
+        out["detail"] = explain(result, iso3)
     return json_ready(out)
 
 
@@ -134,24 +137,6 @@ def _flagged_dimensions(result) -> dict:
     for r, c in zip(rows, cols):  # only the flagged cells (few), never every country
         out.setdefault(flags.index[r], []).append(flags.columns[c])
     return out
-
-
-def _origin_coverage(dataset, country):
-    """C7's coverage by model origin, or None (no such module yet, or not the default data)."""
-    try:
-        from .origins import origin_coverage
-    except ImportError:
-        return None
-    return origin_coverage(dataset, country)
-
-
-def _detail(result, country):
-    """C10's explain rows for ``country``, or a clear error while explain is not installed."""
-    try:
-        from .analysis.explain import explain
-    except ImportError:
-        raise SpecError("--detail needs readiness.explain, which this version does not have yet") from None
-    return explain(result, country)
 
 
 def profiles(result, countries, **options) -> dict:
@@ -252,8 +237,6 @@ def resolve_spec(dataset, settings=None, overrides=None):
             for item in overrides:
                 name, sep, value = str(item).partition("=")
                 if not sep:
-                    from .errors import SpecError
-
                     raise SpecError(f"--set takes name=value; got {item!r}")
                 pairs[name.strip()] = value.strip()
             overrides = pairs

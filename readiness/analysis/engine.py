@@ -32,18 +32,6 @@ __all__ = ["evaluate", "evaluate_rows", "memory_needed", "check_memory"]
 CHUNK_BYTES = 48e6
 
 
-def _build_reuses() -> bool:
-    """Whether ``build()`` takes ``reuse=`` (rebuild from the first stage a change affects)."""
-    import inspect
-
-    from ..pipeline import build
-
-    return "reuse" in inspect.signature(build).parameters
-
-
-_REUSE = _build_reuses()
-
-
 def _slice(positions):
     """A slice when positions are a contiguous ascending run (a view instead of a copy), else the array."""
     if len(positions) and np.array_equal(positions, np.arange(positions[0], positions[0] + len(positions))):
@@ -151,7 +139,7 @@ class _Engine:
                     up = spec.replace(imputation=imp_alts[ii], aggregation="arithmetic", aggregation_by_level={},
                                       **treatment_spec(treat_alts[ti]))
                     # only the stages from imputation on differ from the nominal build
-                    res = build(dataset, up, reuse=nominal) if _REUSE else build(dataset, up)
+                    res = build(dataset, up, reuse=nominal)
                     if not res.scores.index.equals(countries):
                         lost = sorted(set(countries) - set(res.scores.index))
                         gained = sorted(set(res.scores.index) - set(countries))

@@ -5,16 +5,14 @@ and rebuilds the whole index: denomination, imputation, screening, outlier treat
 normalisation (whose bounds move if the new value is a new minimum or maximum),
 aggregation and ranking. Nothing is approximated: the result equals ``build()`` on a
 dataset edited by hand, and a what-if that sets the current values returns a Result
-identical to the original. When :func:`readiness.build` accepts ``reuse=`` (the stages
-of a previous result that the change cannot affect), it is used.
+identical to the original. The rebuild reuses the stages of the previous result that
+the change cannot affect (``build(..., reuse=)``).
 
 :func:`whatif_summary` says what changed for the country: its composite and dimension
 scores and ranks before and after, and the countries it overtook (or that overtook it).
 """
 
 from __future__ import annotations
-
-import inspect
 
 import numpy as np
 import pandas as pd
@@ -27,18 +25,9 @@ from ..serialise import common_keys
 __all__ = ["whatif", "whatif_summary", "whatif_dataset", "rebuild", "summary_frame"]
 
 
-def _accepts_reuse() -> bool:
-    try:
-        return "reuse" in inspect.signature(build).parameters
-    except (TypeError, ValueError):  # pragma: no cover
-        return False
-
-
 def rebuild(result, dataset):
-    """``build(dataset, result.spec)``, reusing ``result``'s unaffected stages when build can."""
-    if _accepts_reuse():
-        return build(dataset, result.spec, reuse=result)
-    return build(dataset, result.spec)
+    """``build(dataset, result.spec)``, reusing ``result``'s unaffected stages."""
+    return build(dataset, result.spec, reuse=result)
 
 
 def whatif_dataset(result, country, values: dict, *, where: str | None = None):
