@@ -392,10 +392,12 @@ def rank_uncertainty(result, country, *, progress=None):
         ranks), ``median``, ``replicates`` (the valid replicates it rests on), ``inputs``,
         ``method``, ``seed``.
     """
+    from .analysis.uncertainty import default_uncertainty
+
     iso3 = resolve_country(result.dataset, country)
     if iso3 not in result.scores.index:
         return None
-    ua = _default_uncertainty(result, progress)
+    ua = default_uncertainty(result, progress=progress)
     if iso3 not in ua.countries.index:
         return None
     from .analysis.uncertainty import rank_interval
@@ -406,18 +408,3 @@ def rank_uncertainty(result, country, *, progress=None):
     return json_ready({"q05": int(math.floor(q05)), "q95": int(math.ceil(q95)), "median": row["median_rank"],
                        "replicates": int(ua.n_replicates - ua.n_skipped), "inputs": list(ua.space.varied),
                        "method": ua.method, "seed": ua.seed if isinstance(ua.seed, int) else None})
-
-
-def _default_uncertainty(result, progress=None):
-    from .analysis import uncertainty as unc
-
-    if hasattr(unc, "default_uncertainty"):
-        return unc.default_uncertainty(result, progress=progress)
-    # until readiness.analysis.uncertainty.default_uncertainty exists: the same analysis, keyed exactly
-    space = unc.Space.from_names(unc.DEFAULT_VARY)
-    seed = unc.default_seed(result.dataset, result.spec, None)
-    ua = unc.load_cached(result, space=space, n=500, seed=seed, method="ua")
-    if ua is None:
-        ua = unc.uncertainty(result.dataset, result.spec, space, n=500, seed=seed, progress=progress)
-        unc.save_cache(result, ua)
-    return ua

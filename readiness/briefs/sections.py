@@ -15,6 +15,7 @@ import re
 from .. import origins
 from ..analysis.audit import audit
 from ..analysis.levers import levers as find_levers
+from ..io.trade import INDICATOR_CODES
 from ..serialise import display
 from .text import clip as _clip
 
@@ -155,11 +156,7 @@ def sovereignty(result, iso3, rows) -> dict:
             exposures.append({"name": r["name"], "value": r["value_text"], "unit": r["unit"], "year": r["year"],
                               "note": r["note"], "meaning": _meaning(ind.at[r["code"], "description"]
                                                                      if "description" in ind.columns else "")})
-    try:
-        from ..io.trade import INDICATOR_CODES
-        trade_codes = [c for c in INDICATOR_CODES.values() if c in ind.index]
-    except ImportError:
-        trade_codes = []
+    trade_codes = [c for c in INDICATOR_CODES.values() if c in ind.index]
     chips = [{"name": r["name"], "value": r["value_text"], "unit": r["unit"], "year": r["year"]}
              for r in rows if r["code"] in trade_codes and r["value"] is not None]
     if not trade_codes:
