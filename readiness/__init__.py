@@ -11,15 +11,6 @@ give the same numbers as the R package COINr for the same data and settings.
 
 __version__ = "0.1.0"
 
-from .errors import InputError, MethodError, ReadinessError, ReadinessWarning, SpecError  # noqa: E402
-from .dataset import Dataset  # noqa: E402
-from .io.load import load_dataset  # noqa: E402
-from .spec import Spec, read_settings  # noqa: E402
-from .pipeline import Result, build  # noqa: E402
-from .api import attributions, compare, indicator_list, league_table, profile  # noqa: E402
-from .analysis.uncertainty import Space, UncertaintyResult, uncertainty  # noqa: E402
-from .analysis.sensitivity import SensitivityResult, remove_one, sensitivity  # noqa: E402
-
 __all__ = [
     "Dataset", "Spec", "Result", "load_dataset", "read_settings", "build",
     "profile", "league_table", "indicator_list", "attributions", "compare",
@@ -27,9 +18,31 @@ __all__ = [
     "ReadinessError", "InputError", "SpecError", "MethodError", "ReadinessWarning",
 ]
 
-# Capabilities that import heavier modules are loaded on first use (start-up stays fast):
-# name -> "module:attribute".
+# Every name is loaded on first use, so ``import readiness`` (and so the command line's
+# start-up) imports neither pandas nor numpy: name -> "module:attribute".
 _LAZY = {
+    "ReadinessError": "readiness.errors:ReadinessError",
+    "InputError": "readiness.errors:InputError",
+    "SpecError": "readiness.errors:SpecError",
+    "MethodError": "readiness.errors:MethodError",
+    "ReadinessWarning": "readiness.errors:ReadinessWarning",
+    "Dataset": "readiness.dataset:Dataset",
+    "load_dataset": "readiness.io.load:load_dataset",
+    "Spec": "readiness.spec:Spec",
+    "read_settings": "readiness.spec:read_settings",
+    "Result": "readiness.pipeline:Result",
+    "build": "readiness.pipeline:build",
+    "attributions": "readiness.api:attributions",
+    "compare": "readiness.api:compare",
+    "indicator_list": "readiness.api:indicator_list",
+    "league_table": "readiness.api:league_table",
+    "profile": "readiness.api:profile",
+    "Space": "readiness.analysis.uncertainty:Space",
+    "UncertaintyResult": "readiness.analysis.uncertainty:UncertaintyResult",
+    "uncertainty": "readiness.analysis.uncertainty:uncertainty",
+    "SensitivityResult": "readiness.analysis.sensitivity:SensitivityResult",
+    "remove_one": "readiness.analysis.sensitivity:remove_one",
+    "sensitivity": "readiness.analysis.sensitivity:sensitivity",
     "explain": "readiness.analysis.explain:explain",
     "compare_countries": "readiness.analysis.explain:compare_countries",
     "whatif": "readiness.analysis.whatif:whatif",

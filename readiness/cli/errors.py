@@ -23,7 +23,7 @@ import click
 
 from ..errors import ReadinessError
 
-__all__ = ["EXIT_USER_ERROR", "UserError", "Command", "command", "fail", "debugging"]
+__all__ = ["EXIT_USER_ERROR", "UserError", "Command", "command", "fail", "debugging", "warnings_shown"]
 
 EXIT_USER_ERROR = 2
 
@@ -55,7 +55,16 @@ def fail(exc: ReadinessError):
     raise UserError(str(exc), exc.problems) from None
 
 
+_shown = [0]
+
+
+def warnings_shown() -> int:
+    """How many ``Warning:`` lines this process has printed (an answer with one is not kept)."""
+    return _shown[0]
+
+
 def _show_warning(message, category, filename, lineno, file=None, line=None):
+    _shown[0] += 1
     click.echo(f"Warning: {message}", err=True)
 
 

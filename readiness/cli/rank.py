@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from .errors import command
+from .memo import memoised
 from .options import data_options, format_option
 from .render import emit, footer, new_table, num, text
 
@@ -12,6 +13,7 @@ __all__ = ["rank"]
 
 
 @command("rank")
+@memoised
 @click.option("--top", type=click.IntRange(min=0), default=0,
               help="Show only the first N countries (0, the default: all).")
 @click.option("--level", metavar="CODE",

@@ -19,7 +19,6 @@ from typing import Callable
 
 import click
 
-from ..serialise import display, dumps, to_csv
 
 __all__ = ["wrapped", "RENDERERS", "FORMATS", "emit", "console", "text", "plain", "new_table", "num", "footer",
            "progress_bar"]
@@ -28,7 +27,13 @@ __all__ = ["wrapped", "RENDERERS", "FORMATS", "emit", "console", "text", "plain"
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _SPACE = re.compile("[\t\n]+")
 
-num = display
+
+
+def num(value, kind: str = "score") -> str:
+    """``value`` rounded for display by :func:`readiness.serialise.display` (the one display rule)."""
+    from ..serialise import display
+
+    return display(value, kind)
 
 
 def plain(value) -> str:
@@ -108,22 +113,37 @@ def footer(con, line: str) -> None:
     con.print(f"[dim]{line}[/dim]")
 
 
+def write(out: str) -> None:
+    """Write ``out`` to stdout, and hand it to :mod:`readiness.cli.memo` (which may print it again)."""
+    from .memo import record
+
+    record(out)
+    click.echo(out, nl=False, color=True)
+
+
 def render_json(payload=None, frame=None, table=None):
     if payload is None:
         raise click.UsageError("this command has no JSON output")
-    click.echo(dumps(payload))
+    from ..serialise import dumps
+
+    write(dumps(payload) + "\n")
 
 
 def render_csv(payload=None, frame=None, table=None):
     if frame is None:
         raise click.UsageError("this command has no CSV output")
-    click.echo(to_csv(frame), nl=False)
+    from ..serialise import to_csv
+
+    write(to_csv(frame))
 
 
 def render_table(payload=None, frame=None, table=None):
     if table is None:
         raise click.UsageError("this command has no table output")
-    table(console())
+    con = console()
+    with con.capture() as captured:
+        table(con)
+    write(captured.get())
 
 
 #: ``--format`` name -> renderer(payload, frame, table).

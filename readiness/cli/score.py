@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from .errors import command
+from .memo import memoised
 from .options import country_option, data_options, format_option
 from .render import emit, footer, new_table, num, progress_bar, text
 
@@ -20,6 +21,7 @@ def _incomplete_note(mode):
 
 
 @command("score")
+@memoised
 @country_option(multiple=True)
 @click.option("--detail", is_flag=True,
               help="JSON: add `detail`, one row per indicator (as `readiness explain` shows).")
