@@ -319,9 +319,9 @@ def _control_characters(t, problems):
                 problems.append(Problem(sheet, f"{_col_letter(j)}1", _control_found(c),
                                         "text without control characters"))
             col = df.iloc[:, j]
-            if pd.api.types.infer_dtype(col, skipna=True) not in ("string", "mixed", "mixed-integer"):
+            if col.dtype.kind in "biufcmM":  # numbers, booleans and dates hold no text
                 continue
-            if not re.search(_CONTROL, "\n".join(v for v in col if isinstance(v, str))):
+            if not re.search(_CONTROL, "\n".join(col.dropna().astype(str).to_numpy().tolist())):
                 continue  # one search over the column's text ("\n" is allowed) before cell by cell
             bad = col.astype(object).str.contains(_CONTROL, regex=True, na=False).to_numpy(dtype=bool)
             for pos in np.flatnonzero(bad):
