@@ -22,6 +22,10 @@ CASES = [
     ["rank", "--top", "5"],
     ["rank", "--format", "json", "--top", "3"],
     ["rank", "--format", "csv", "--level", "talent"],
+    ["explain", "-c", "KE"],
+    ["compare", "KE", "UG", "--format", "csv"],
+    ["whatif", "-c", "KE", "--value", "fixed_broadband=10"],
+    ["levers", "-c", "KE", "--format", "json"],
 ]
 
 

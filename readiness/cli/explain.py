@@ -10,6 +10,7 @@ from __future__ import annotations
 import click
 
 from .errors import command
+from .memo import memoised
 from .options import country_option, data_options, format_option
 from .render import emit, footer, new_table, num, text
 
@@ -36,6 +37,7 @@ def _compact_table(*columns):
 
 # -- explain ----------------------------------------------------------------------------
 @command("explain")
+@memoised
 @country_option()
 @click.option("--level", metavar="CODE", help="Only the indicators under this node (a dimension code, any case).")
 @data_options
@@ -108,6 +110,7 @@ def _explain_table(con, result, frame):
 
 # -- compare ----------------------------------------------------------------------------
 @command("compare")
+@memoised
 @click.argument("countries", nargs=-1, required=True)
 @click.option("--peers", metavar="GROUP|ISO3,...",
               help="region or income_group (adds the first country's group median), or more countries.")
@@ -169,6 +172,7 @@ def _pairs(items):
 
 
 @command("whatif")
+@memoised
 @country_option()
 @click.option("--value", "values", multiple=True, required=True, metavar="INDICATOR=VALUE",
               help="A raw value in the indicator's own unit, e.g. --value fixed_broadband=10 (repeatable).")
@@ -222,6 +226,7 @@ def _whatif_table(con, after, s):
 
 # -- levers -----------------------------------------------------------------------------
 @command("levers")
+@memoised
 @country_option()
 @click.option("--target", "targets", multiple=True, metavar="TARGET",
               help="region_top_quartile (default), income_group_median, next_income_group_median, "
