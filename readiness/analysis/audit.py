@@ -24,16 +24,13 @@ Weights chosen to balance correlations are :func:`optimise_weights` (in
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 
 from ..errors import SpecError
 from .._validation import did_you_mean
-from .audit_pca import handbook_weights, prcomp
-from .audit_stats import column_stats, corr_pvalues, cronbach_alpha, pairwise_corr
-from .weights_opt import OptimisedWeights, optimise_weights
+from .audit_pca import PCAResult, group_pca, prcomp
+from .audit_stats import column_stats, corr_pvalues, cronbach_from_cov, moments, pairwise_corr, pairwise_cov
 
 __all__ = ["audit", "AuditResult", "PCAResult", "optimise_weights", "OptimisedWeights", "THRESHOLDS"]
 
@@ -47,31 +44,17 @@ THRESHOLDS = {
 
 _METHODS = ("pearson", "spearman")
 
+# optimise_weights lives in weights_opt and is re-exported here, imported on first use
+# (``readiness audit`` does not need it).
+_LAZY = {"optimise_weights", "OptimisedWeights"}
 
-@dataclass(frozen=True)
-class PCAResult:
-    """Principal components of the nodes at one level, per group.
 
-    Attributes
-    ----------
-    level : int
-    variance : DataFrame
-        ``group``, ``component`` (PC1...), ``sdev``, ``prop_var``, ``cum_var``.
-    loadings : DataFrame
-        ``group``, ``node``, then one column per component (PC1...): prcomp's rotation.
-    weights : DataFrame
-        ``group``, ``node``, ``coinr`` (COINr's weights: the PC1 loadings as they are),
-        ``handbook`` (the Handbook's varimax factor weights, summing to one per group)
-        and ``factors`` (factors the Handbook's rule kept).
-    rows_used : Series
-        Rows (countries) without a missing value, per group.
-    """
+def __getattr__(name):
+    if name in _LAZY:
+        from . import weights_opt
 
-    level: int
-    variance: pd.DataFrame
-    loadings: pd.DataFrame
-    weights: pd.DataFrame
-    rows_used: pd.Series
+        return getattr(weights_opt, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class AuditResult:
@@ -102,6 +85,10 @@ class AuditResult:
         parents = dict(self.dataset.indicators["parent"])
         parents.update({c: p for c, p in self.dataset.structure["parent"].items() if p})
         self.parents = parents
+        self._order = list(self.dataset.indicators.index) + list(self.dataset.structure.index)
+        top = self.dataset.index_code
+        self._dims = [c for c in self._order if parents.get(c) == top]  # Dataset.dimensions, without pandas
+        self._ancestors = {c: self._walk_up(c) for c in self._order}
         self._memo = {}
 
     # -- the tree ----------------------------------------------------------------------
@@ -112,21 +99,26 @@ class AuditResult:
                             f"{', '.join(stages)}")
         return stages[stage]
 
+    def _walk_up(self, node) -> tuple:
+        out, up = [], node
+        while up in self.parents:
+            up = self.parents[up]
+            out.append(up)
+        return tuple(out)
+
     def ancestors(self, node) -> list:
         """The node's parent, grandparent ... up to the index."""
-        key = ("ancestors", node)
-        if key not in self._memo:
-            out, up = [], node
-            while up in self.parents:
-                up = self.parents[up]
-                out.append(up)
-            self._memo[key] = out
-        return list(self._memo[key])
+        found = self._ancestors.get(node)
+        return list(found if found is not None else self._walk_up(node))
 
     def descendants(self, node, level) -> list:
         """The nodes at ``level`` under ``node`` (framework order)."""
-        order = list(self.dataset.indicators.index) + list(self.dataset.structure.index)
-        return [c for c in order if self.levels.get(c) == level and node in self.ancestors(c)]
+        return [c for c in self._order if self.levels.get(c) == level and node in self._ancestors[c]]
+
+    def _memoised(self, key, make):
+        if key not in self._memo:
+            self._memo[key] = make()
+        return self._memo[key]
 
     def _check_level(self, level, *, top=True):
         levels = sorted(set(self.levels.values()))
@@ -147,6 +139,9 @@ class AuditResult:
             if k not in t:
                 raise SpecError(f"unknown threshold {k!r} for stats{did_you_mean(k, list(t))}")
             t[k] = float(v)
+        return self._memoised(("stats", stage, *t.values()), lambda: self._stats(stage, t))
+
+    def _stats(self, stage, t):
         frame = self._frame(stage)
         out = pd.DataFrame(column_stats(frame.to_numpy(dtype=float), **t), index=frame.columns)
         out.index.name = "code"
@@ -246,6 +241,10 @@ class AuditResult:
         ``parent_low``, 0.3), ``redundant`` (above ``parent_high``, 0.9), else empty.
         COINr's ``get_corr(..., withparent = "family")`` gives the same correlations.
         """
+        method = method or self.method
+        return self._memoised(("parent_corr", stage, method), lambda: self._parent_correlations(stage, method))
+
+    def _parent_correlations(self, stage, method):
         corr = self.correlations(stage, method)
         top = self.dataset.index_code
         rows = [(node, anc) for node in corr.index if node in self.parents for anc in self.ancestors(node)
@@ -280,9 +279,17 @@ class AuditResult:
         items = self.descendants(node, level)
         if len(items) < 2:
             return float("nan")
-        frame = self._data_for(level, stage)
-        pos = frame.columns.get_indexer(items)
-        return cronbach_alpha(frame.to_numpy(dtype=float)[:, pos])
+        return self._alpha(stage or ("normalised" if level == 1 else "aggregated"), items)
+
+    def _alpha(self, stage, items):
+        """Alpha of ``items`` from the stage's pairwise covariance matrix (computed once per stage)."""
+        cov, pos = self._memoised(("cov", stage), lambda: self._cov(stage))
+        idx = [pos[c] for c in items]
+        return cronbach_from_cov(cov[np.ix_(idx, idx)])
+
+    def _cov(self, stage):
+        frame = self._frame(stage)
+        return pairwise_cov(frame.to_numpy(dtype=float)), {c: k for k, c in enumerate(frame.columns)}
 
     def cronbach_table(self) -> pd.DataFrame:
         """Alpha of every aggregate over its indicators, and over its children when they are aggregates.
@@ -293,19 +300,18 @@ class AuditResult:
         ``Aggregated``); a framework whose branches have different depths is handled the
         same way (children, whatever their level).
         """
+        return self._memoised("cronbach_table", self._cronbach_table)
+
+    def _cronbach_table(self):
         rows = []
-        order = list(self.dataset.indicators.index) + list(self.dataset.structure.index)
-        norm = self._frame("normalised")
-        agg = self._frame("aggregated")
-        for node in self.dataset.structure.index:
+        for node in self.dataset.structure.index:  # one alpha per aggregate (aggregates, not countries)
             indicators = self.descendants(node, 1)
             if len(indicators) > 1:
-                x = norm.to_numpy(dtype=float)[:, norm.columns.get_indexer(indicators)]
-                rows.append((node, self.levels[node], "indicators", len(indicators), cronbach_alpha(x)))
-            children = [c for c in order if self.parents.get(c) == node and self.levels[c] > 1]
+                rows.append((node, self.levels[node], "indicators", len(indicators),
+                             self._alpha("normalised", indicators)))
+            children = [c for c in self._order if self.parents.get(c) == node and self.levels[c] > 1]
             if len(children) > 1:
-                x = agg.to_numpy(dtype=float)[:, agg.columns.get_indexer(children)]
-                rows.append((node, self.levels[node], "children", len(children), cronbach_alpha(x)))
+                rows.append((node, self.levels[node], "children", len(children), self._alpha("aggregated", children)))
         return pd.DataFrame(rows, columns=["node", "level", "over", "items", "alpha"])
 
     def pca(self, level=1, *, by_groups=True, stage=None) -> PCAResult:
@@ -316,6 +322,9 @@ class AuditResult:
         :mod:`readiness.analysis.audit_pca` for the two kinds of weights.
         """
         self._check_level(level, top=False)
+        return self._memoised(("pca", level, by_groups, stage), lambda: self._pca(level, by_groups, stage))
+
+    def _pca(self, level, by_groups, stage):
         frame = self._data_for(level, stage)
         codes = [c for c in frame.columns if self.levels.get(c) == level]
         if by_groups:
@@ -324,28 +333,9 @@ class AuditResult:
                 groups.setdefault(self._ancestor_at(self.parents[c], level + 1), []).append(c)
         else:
             groups = {"All": codes}
-        var_rows, load_rows, w_rows, used = [], [], [], {}
-        for group, members in groups.items():  # one PCA per group (groups, not countries)
-            x = frame[members].to_numpy(dtype=float)
-            pc = prcomp(x)
-            names = [f"PC{i + 1}" for i in range(len(members))]
-            cum = np.cumsum(pc["prop_var"])
-            var_rows += [(group, nm, s, p, c) for nm, s, p, c in zip(names, pc["sdev"], pc["prop_var"], cum)]
-            load_rows += [(group, m, *pc["rotation"][i]) for i, m in enumerate(members)]
-            hb, nf = handbook_weights(x) if len(members) > 1 else (np.array([1.0]), 1)
-            w_rows += [(group, m, pc["rotation"][i, 0], hb[i], nf) for i, m in enumerate(members)]
-            used[group] = pc["n"]
-        width = max(len(m) for m in groups.values())
-        pcs = [f"PC{i + 1}" for i in range(width)]
-        loadings = pd.DataFrame([r + (np.nan,) * (2 + width - len(r)) for r in load_rows],
-                                columns=["group", "node", *pcs])
-        return PCAResult(
-            level=level,
-            variance=pd.DataFrame(var_rows, columns=["group", "component", "sdev", "prop_var", "cum_var"]),
-            loadings=loadings,
-            weights=pd.DataFrame(w_rows, columns=["group", "node", "coinr", "handbook", "factors"]),
-            rows_used=pd.Series(used, name="rows_used"),
-        )
+        values = frame.to_numpy(dtype=float)
+        columns = {g: frame.columns.get_indexer(m) for g, m in groups.items()}
+        return group_pca(values, groups, columns, level)
 
     # -- weights -------------------------------------------------------------------------
     def effective_weights(self) -> pd.DataFrame:
@@ -355,18 +345,23 @@ class AuditResult:
         index (effective weight 1). Columns ``level``, ``parent``, ``weight``,
         ``effective_weight``.
         """
-        w = self.result.weights.astype(float)
-        codes = list(self.dataset.indicators.index) + list(self.dataset.structure.index)
-        parent = pd.Series({c: self.parents.get(c, "") for c in codes})
-        raw = w.reindex(codes)
-        totals = raw.groupby(parent).transform("sum")
-        rel = (raw / totals.where(totals != 0)).fillna(0.0)
-        eff = {}
-        for c in sorted(codes, key=lambda c: -self.levels[c]):  # top-down over the tree's nodes
-            eff[c] = rel[c] * (eff[self.parents[c]] if c in self.parents else 1.0)
-        return pd.DataFrame({"level": [self.levels[c] for c in codes], "parent": parent.to_numpy(),
-                             "weight": raw.to_numpy(), "effective_weight": [eff[c] for c in codes]},
-                            index=pd.Index(codes, name="code"))
+        return self._memoised("effective_weights", self._effective_weights)
+
+    def _effective_weights(self):
+        codes = self._order
+        w = self.result.weights
+        raw = np.array([float(w[c]) if c in w.index else np.nan for c in codes])
+        parent = np.array([self.parents.get(c, "") for c in codes], dtype=object)
+        _, group = np.unique(parent.astype(str), return_inverse=True)
+        totals = np.bincount(group, weights=np.nan_to_num(raw))[group]  # sum over siblings, missing left out
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rel = np.nan_to_num(np.where(totals != 0, raw / totals, np.nan), nan=0.0)
+        pos = {c: k for k, c in enumerate(codes)}
+        eff = np.ones(len(codes))
+        for k in sorted(range(len(codes)), key=lambda k: -self.levels[codes[k]]):  # top-down over the tree's nodes
+            eff[k] = rel[k] * (eff[pos[parent[k]]] if parent[k] else 1.0)
+        return pd.DataFrame({"level": [self.levels[c] for c in codes], "parent": parent, "weight": raw,
+                             "effective_weight": eff}, index=pd.Index(codes, name="code"))
 
     # -- what to act on ------------------------------------------------------------------
     def flags(self) -> pd.DataFrame:
@@ -380,44 +375,55 @@ class AuditResult:
         the extreme correlation); aggregates whose indicators have Cronbach's alpha
         below 0.7.
         """
-        if "flags" in self._memo:
-            return self._memo["flags"]
+        return self._memoised("flags", self._flags)
+
+    def _flags(self):
         rows = []
+        th = self.thresholds
         st = self.stats("raw")
-        for code in st.index[st["flag_available"]]:
-            value = float(st.at[code, "share_available"])
-            rows.append(("sparse", code, f"available for {value:.2f} of countries", value))
+        codes = st.index.to_numpy()
+        col = {c: st[c].to_numpy() for c in ("flag_available", "share_available", "flag_nonzero", "share_nonzero",
+                                              "flag_unique", "share_unique")}
+        for k in np.flatnonzero(col["flag_available"]):
+            value = float(col["share_available"][k])
+            rows.append(("sparse", codes[k], f"available for {value:.2f} of countries", value))
         # COINr's zero and unique flags divide by all countries, so a sparse indicator trips
         # them too; here they need the share among the values present to be low as well.
-        for col, kind, what, share, t in (("flag_nonzero", "zeros", "non-zero", "share_nonzero", "t_zero"),
-                                          ("flag_unique", "few values", "distinct", "share_unique", "t_unq")):
-            for code in st.index[st[col] & (st[share] < self.thresholds[t])]:
-                value = float(st.at[code, share])
-                rows.append((kind, code, f"{value:.2f} of values present {what}", value))
-        tr = self.stats("treated")
-        for code in tr.index[tr["flag_skew_kurtosis"]]:
-            rows.append(("outliers", code, f"skew {tr.at[code, 'skew']:.2f}, kurtosis {tr.at[code, 'kurtosis']:.2f} "
-                                           "after treatment", float(tr.at[code, "skew"])))
+        for flag, kind, what, share, t in (("flag_nonzero", "zeros", "non-zero", "share_nonzero", "t_zero"),
+                                           ("flag_unique", "few values", "distinct", "share_unique", "t_unq")):
+            with np.errstate(invalid="ignore"):
+                hit = col[flag] & (col[share] < th[t])
+            for k in np.flatnonzero(hit):
+                value = float(col[share][k])
+                rows.append((kind, codes[k], f"{value:.2f} of values present {what}", value))
+        treated = self._frame("treated")  # skew and kurtosis only: no sort, no median
+        _, _, sk, ku = moments(treated.to_numpy(dtype=float))
+        with np.errstate(invalid="ignore"):
+            outliers = (np.abs(sk) > th["t_skew"]) & (ku > th["t_kurt"])
+        for k in np.flatnonzero(outliers):
+            rows.append(("outliers", treated.columns[k], f"skew {sk[k]:.2f}, kurtosis {ku[k]:.2f} after treatment",
+                         float(sk[k])))
         for kind in ("high", "low"):
             pairs = self.correlation_flags(kind=kind)
             label = "near-duplicates" if kind == "high" else "opposed pair"
             for g, a, b, r in pairs.itertuples(index=False):
                 rows.append((label, f"{a} & {b}", f"r = {r:.2f} within {g}", float(r)))
         pc = self.parent_correlations()
-        pc = pc[pc["flag"] != ""]
         labels = {"negative": "negative correlation", "weak": "weak correlation", "redundant": "redundant"}
-        for (node, flag), rows_ in pc.groupby(["node", "flag"], sort=False):
-            parts = [f"{r:.2f} with {anc}" + (" (parent)" if rel == "parent" else "")
-                     for anc, rel, r in zip(rows_["ancestor"], rows_["relation"], rows_["correlation"])]
-            value = rows_["correlation"].max() if flag == "redundant" else rows_["correlation"].min()
-            rows.append((labels[flag], node, "r = " + ", ".join(parts), float(value)))
+        found = {}  # (node, flag) -> [(ancestor, relation, r)], in order of first appearance
+        for node, anc, rel, r, flag in zip(pc["node"], pc["ancestor"], pc["relation"], pc["correlation"],
+                                           pc["flag"]):
+            if flag:
+                found.setdefault((node, flag), []).append((anc, rel, float(r)))
+        for (node, flag), hits in found.items():
+            parts = [f"{r:.2f} with {anc}" + (" (parent)" if rel == "parent" else "") for anc, rel, r in hits]
+            value = max(r for *_, r in hits) if flag == "redundant" else min(r for *_, r in hits)
+            rows.append((labels[flag], node, "r = " + ", ".join(parts), value))
         alpha = self.cronbach_table()
-        low = alpha[(alpha["over"] == "indicators") & (alpha["alpha"] < self.thresholds["alpha_low"])]
-        for node, _, _, k, a in low.itertuples(index=False):
-            rows.append(("low alpha", node, f"alpha {a:.2f} over its {k} indicators", float(a)))
-        out = pd.DataFrame(rows, columns=["kind", "subject", "detail", "value"])
-        self._memo["flags"] = out
-        return out
+        for node, _, over, k, a in alpha.itertuples(index=False):
+            if over == "indicators" and a < th["alpha_low"]:
+                rows.append(("low alpha", node, f"alpha {a:.2f} over its {k} indicators", float(a)))
+        return pd.DataFrame(rows, columns=["kind", "subject", "detail", "value"])
 
     def headline(self) -> dict:
         """The audit in brief, for a report's method note.
@@ -430,7 +436,7 @@ class AuditResult:
             names; ``n_flags``: the number of findings; ``pc1_share``: the share of
             variance of the first principal component of the dimensions.
         """
-        alpha = {d: self.cronbach(d, 1) for d in self.dataset.dimensions}
+        alpha = {d: self.cronbach(d, 1) for d in self._dims}
         flagged = {}
         indicators = set(self.dataset.indicators.index)
         for kind, subject, *_ in self.flags().itertuples(index=False):
@@ -439,14 +445,23 @@ class AuditResult:
                     flagged.setdefault(code, [])
                     if kind not in flagged[code]:
                         flagged[code].append(kind)
-        dims = self.dataset.dimensions
-        x = self._frame("aggregated")[dims].to_numpy(dtype=float)
-        share = float(prcomp(x)["prop_var"][0]) if len(dims) > 1 else float("nan")
-        return {"alpha": alpha, "flagged": flagged, "n_flags": len(self.flags()), "pc1_share": share}
+        return {"alpha": alpha, "flagged": flagged, "n_flags": len(self.flags()), "pc1_share": self.pc1_share()}
+
+    def pc1_share(self) -> float:
+        """The share of variance of the first principal component of the dimensions (NaN for one dimension)."""
+        def share():
+            dims = self._dims
+            if len(dims) < 2:
+                return float("nan")
+            agg = self._frame("aggregated")
+            x = agg.to_numpy(dtype=float)[:, agg.columns.get_indexer(dims)]
+            return float(prcomp(x)["prop_var"][0])
+
+        return self._memoised("pc1_share", share)
 
     def tables(self) -> dict:
         """Every table of the audit by name (the workbook's sheets, the JSON's keys)."""
-        pca, dims = self.pca(1), self.dataset.dimensions
+        pca, dims = self.pca(1), self._dims
         top_pca = self.pca(self.levels[dims[0]], by_groups=False) if len({self.levels[d] for d in dims}) == 1 else None
         out = {
             "flags": self.flags(),

@@ -21,9 +21,38 @@ Two sets of weights come out of it, and they differ:
 
 from __future__ import annotations
 
-import numpy as np
+from dataclasses import dataclass
 
-__all__ = ["prcomp", "varimax", "handbook_weights"]
+import numpy as np
+import pandas as pd
+
+__all__ = ["prcomp", "varimax", "handbook_weights", "group_pca", "PCAResult"]
+
+
+@dataclass(frozen=True)
+class PCAResult:
+    """Principal components of the nodes at one level, per group.
+
+    Attributes
+    ----------
+    level : int
+    variance : DataFrame
+        ``group``, ``component`` (PC1...), ``sdev``, ``prop_var``, ``cum_var``.
+    loadings : DataFrame
+        ``group``, ``node``, then one column per component (PC1...): prcomp's rotation.
+    weights : DataFrame
+        ``group``, ``node``, ``coinr`` (COINr's weights: the PC1 loadings as they are),
+        ``handbook`` (the Handbook's varimax factor weights, summing to one per group)
+        and ``factors`` (factors the Handbook's rule kept).
+    rows_used : Series
+        Rows (countries) without a missing value, per group.
+    """
+
+    level: int
+    variance: pd.DataFrame
+    loadings: pd.DataFrame
+    weights: pd.DataFrame
+    rows_used: pd.Series
 
 
 def prcomp(x):
@@ -90,8 +119,14 @@ def varimax(loadings, *, normalize=True, eps=1e-5, max_iter=1000):
     return z, tt
 
 
-def handbook_weights(x):
+def handbook_weights(x, pc=None):
     """OECD/JRC Handbook (2008) factor-analysis weights of the columns of ``x`` (sum to one).
+
+    Parameters
+    ----------
+    x : ndarray of shape (n_rows, k)
+    pc : dict, optional
+        ``prcomp(x)`` when already computed.
 
     Returns
     -------
@@ -99,7 +134,7 @@ def handbook_weights(x):
     factors : int
         Factors retained.
     """
-    pc = prcomp(x)
+    pc = prcomp(x) if pc is None else pc
     k = np.asarray(x).shape[1]
     eig = pc["sdev"] ** 2
     if k < 2 or not np.isfinite(eig).all():
@@ -115,3 +150,40 @@ def handbook_weights(x):
     best = scaled.argmax(axis=1)
     w = scaled[np.arange(k), best] * factor_share[best]
     return w / w.sum(), m
+
+
+def group_pca(values, groups, columns, level) -> PCAResult:
+    """:func:`prcomp` and both kinds of weights for each group of columns of ``values``.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n_rows, n_columns)
+    groups : dict
+        Group name -> member codes (in order).
+    columns : dict
+        Group name -> the members' column positions in ``values``.
+    level : int
+        Recorded in the result.
+    """
+    var_rows, load_rows, w_rows, used = [], [], [], {}
+    for group, members in groups.items():  # one PCA per group (groups, not countries)
+        x = values[:, columns[group]]
+        pc = prcomp(x)
+        names = [f"PC{i + 1}" for i in range(len(members))]
+        cum = np.cumsum(pc["prop_var"])
+        var_rows += [(group, nm, s, p, c) for nm, s, p, c in zip(names, pc["sdev"], pc["prop_var"], cum)]
+        load_rows += [(group, m, *pc["rotation"][i]) for i, m in enumerate(members)]
+        hb, nf = handbook_weights(x, pc) if len(members) > 1 else (np.array([1.0]), 1)
+        w_rows += [(group, m, pc["rotation"][i, 0], hb[i], nf) for i, m in enumerate(members)]
+        used[group] = pc["n"]
+    width = max(len(m) for m in groups.values())
+    pcs = [f"PC{i + 1}" for i in range(width)]
+    loadings = pd.DataFrame([r + (np.nan,) * (2 + width - len(r)) for r in load_rows],
+                            columns=["group", "node", *pcs])
+    return PCAResult(
+        level=level,
+        variance=pd.DataFrame(var_rows, columns=["group", "component", "sdev", "prop_var", "cum_var"]),
+        loadings=loadings,
+        weights=pd.DataFrame(w_rows, columns=["group", "node", "coinr", "handbook", "factors"]),
+        rows_used=pd.Series(used, name="rows_used"),
+    )

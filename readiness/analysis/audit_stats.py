@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["column_stats", "pairwise_corr", "pairwise_cov", "corr_pvalues", "cronbach_alpha", "average_ranks"]
+__all__ = ["column_stats", "moments", "pairwise_corr", "pairwise_cov", "corr_pvalues", "cronbach_alpha",
+           "cronbach_from_cov", "average_ranks"]
 
 
 def _moments(x, mask, n):
@@ -36,11 +37,14 @@ def _moments(x, mask, n):
     return mean, sd, skew, kurt
 
 
-def _runs(x, mask):
-    """Number of distinct values and size of the largest tied set, per column (one sort)."""
-    n_rows, k = x.shape
-    s = np.sort(np.where(mask, x, np.inf), axis=0)  # present values first (NaN as +inf last)
-    n = mask.sum(axis=0)
+def _sorted(x, mask):
+    """Each column sorted with its present values first (missing as +inf, last)."""
+    return np.sort(np.where(mask, x, np.inf), axis=0)
+
+
+def _runs(s, n):
+    """Number of distinct values and size of the largest tied set, per column of sorted ``s``."""
+    n_rows, k = s.shape
     rows = np.arange(n_rows)[:, None]
     present = rows < n[None, :]
     starts = present & np.vstack([np.ones((1, k), bool), s[1:] != s[:-1]])
@@ -53,6 +57,31 @@ def _runs(x, mask):
     n_same = np.zeros(k, dtype=int)
     np.maximum.at(n_same, col, end - row)
     return n_unique, n_same
+
+
+def _median(s, n):
+    """Median of each column of sorted ``s`` over its first ``n`` values (NaN when none)."""
+    if s.shape[0] == 0:
+        return np.full(s.shape[1], np.nan)
+    cols = np.arange(s.shape[1])
+    lo = s[np.maximum((n - 1) // 2, 0), cols]  # the two middle values (the same one when n is odd)
+    hi = s[np.minimum(n // 2, s.shape[0] - 1), cols]
+    with np.errstate(invalid="ignore"):
+        return np.where(n > 0, (lo + hi) / 2.0, np.nan)
+
+
+def moments(x):
+    """Mean, sample sd, skew and excess kurtosis of each column of ``x`` over its present values.
+
+    The statistics of :func:`column_stats` alone (no sort), for when only these are needed.
+
+    Returns
+    -------
+    mean, sd, skew, kurtosis : ndarray of shape (k,)
+    """
+    x = np.asarray(x, dtype=float)
+    mask = ~np.isnan(x)
+    return _moments(x, mask, mask.sum(axis=0))
 
 
 def column_stats(x, *, t_skew=2.0, t_kurt=3.5, t_avail=0.65, t_zero=0.5, t_unq=0.5) -> dict:
@@ -78,18 +107,13 @@ def column_stats(x, *, t_skew=2.0, t_kurt=3.5, t_avail=0.65, t_zero=0.5, t_unq=0
     n = mask.sum(axis=0)
     mean, sd, sk, ku = _moments(x, mask, n)
     has = n > 0
+    s = _sorted(x, mask)
     with np.errstate(invalid="ignore", divide="ignore"):
-        lo = np.where(has, np.where(mask, x, np.inf).min(axis=0, initial=np.inf), np.nan)
-        hi = np.where(has, np.where(mask, x, -np.inf).max(axis=0, initial=-np.inf), np.nan)
-        med = np.full(x.shape[1], np.nan)
-        if has.any():
-            import warnings
-
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                med = np.nanmedian(x, axis=0)
+        lo = np.where(has, s[0], np.nan) if n_rows else np.full(x.shape[1], np.nan)
+        hi = np.where(has, s[np.maximum(n - 1, 0), np.arange(x.shape[1])], np.nan) if n_rows else lo
+        med = _median(s, n)
         nonzero = (mask & (x != 0)).sum(axis=0)
-        n_unique, n_same = _runs(x, mask)
+        n_unique, n_same = _runs(s, n)
         out = {
             "min": lo, "max": hi, "mean": mean, "median": med, "sd": sd, "skew": sk, "kurtosis": ku,
             "n_available": n, "n_nonzero": nonzero, "n_unique": n_unique, "n_same": n_same,
@@ -233,10 +257,22 @@ def cronbach_alpha(x) -> float:
     missing covariance left out of the sums. NaN for fewer than two columns.
     """
     x = np.asarray(x, dtype=float)
-    k = x.shape[1]
+    if x.shape[1] < 2:
+        return float("nan")
+    return cronbach_from_cov(pairwise_cov(x))
+
+
+def cronbach_from_cov(cov) -> float:
+    """:func:`cronbach_alpha` from the items' covariance matrix (a block of a larger pairwise one).
+
+    A pairwise-complete covariance depends on its two columns only, so the block of the
+    matrix of all columns is the matrix of the items: one covariance matrix per stage
+    serves every group.
+    """
+    cov = np.asarray(cov, dtype=float)
+    k = cov.shape[0]
     if k < 2:
         return float("nan")
-    cov = pairwise_cov(x)
     total = np.nansum(cov)
     mean_off = (total - np.nansum(np.diag(cov))) / (k * (k - 1))
     with np.errstate(invalid="ignore", divide="ignore"):
