@@ -56,18 +56,22 @@ def record(out: str) -> None:
         _recording.append(out)
 
 
-def memoised(func):
+def memoised(func=None, *, unless: tuple = ()):
     """Decorate a click command's callback whose only output goes through :func:`record`.
 
     Put it right under ``@command(...)``, so that it sees the options as the user gave them.
+    ``unless`` names options (such as ``out``) that make a run write something else: a run
+    given one of them is neither answered from nor kept.
     """
+    if func is None:
+        return functools.partial(memoised, unless=unless)
 
     @functools.wraps(func)
     def wrapper(**options):
         global _recording
         from .errors import warnings_shown
 
-        path = _entry(func.__name__, options)
+        path = None if any(options.get(name) for name in unless) else _entry(func.__name__, options)
         if path is not None:
             kept = _read(path)
             if kept is not None:
