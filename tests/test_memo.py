@@ -138,3 +138,23 @@ def test_an_unwritable_cache_folder_still_answers(tmp_path, monkeypatch):
     assert _run(["rank", "--top", "2", "--format", "csv"]) == _run(["rank", "--top", "2", "--format", "csv"],
                                                                    READINESS_NO_CACHE="1")
     shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid"), reason="POSIX permissions")
+def test_an_answer_others_could_have_written_is_not_read(tmp_path, monkeypatch):
+    monkeypatch.setenv("READINESS_CACHE_DIR", str(tmp_path))
+    args = ["score", "-c", "KE", "--format", "json"]
+    good = _run(args)
+    (entry,) = _answers(tmp_path)
+    assert (entry.parent.stat().st_mode & 0o777) == 0o700
+    planted = b"\x1b]0;owned\x07 planted\n"
+    import hashlib
+
+    from readiness.cli import memo
+    entry.write_bytes(memo._MAGIC + hashlib.sha256(planted).hexdigest().encode() + b"\n" + planted)
+    entry.parent.chmod(0o777)                             # a folder anyone could have written into
+    assert _run(args) == good
+    entry.parent.chmod(0o700)
+    entry.chmod(0o666)                                    # a file anyone could have written
+    entry.write_bytes(memo._MAGIC + hashlib.sha256(planted).hexdigest().encode() + b"\n" + planted)
+    assert _run(args) == good

@@ -19,8 +19,9 @@ What the key covers:
   change how rich draws (``COLUMNS``, ``NO_COLOR``, ``TERM``, ...).
 
 Only a clean run is kept: one that printed no warning and raised nothing. Entries are
-written under a temporary name and renamed; an entry whose checksum does not match is
-ignored and removed. ``READINESS_NO_CACHE=1`` turns this off. The printed bytes are the
+written under a temporary name and renamed, in a folder only the user can write; an entry
+whose checksum does not match is ignored and removed, and one that another user could have
+written (the folder or file owned by someone else, or writable by group or others) is ignored. ``READINESS_NO_CACHE=1`` turns this off. The printed bytes are the
 same with and without a kept answer (tested for every format).
 """
 
@@ -157,7 +158,27 @@ def _terminal() -> str:
                        env], sort_keys=True)
 
 
+def _private(path: Path) -> bool:
+    """True when ``path`` and its folder belong to this user and no one else can write them.
+
+    A kept answer is printed as it is, so one planted by another user (in a shared cache
+    folder) must never be read: the folder is made ``0o700`` and checked as ssh checks its keys.
+    """
+    if not hasattr(os, "getuid"):
+        return True
+    try:
+        for p in (path.parent, path):
+            st = os.stat(p, follow_symlinks=False)
+            if st.st_uid != os.getuid() or st.st_mode & 0o022:
+                return False
+    except OSError:
+        return False
+    return True
+
+
 def _read(path: Path) -> str | None:
+    if not _private(path):
+        return None
     try:
         blob = path.read_bytes()
     except OSError:
@@ -179,7 +200,7 @@ def _write(path: Path, answer: str) -> None:
     blob = _MAGIC + hashlib.sha256(body).hexdigest().encode() + b"\n" + body
     tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         tmp.write_bytes(blob)
         os.replace(tmp, path)
         _prune(path.parent)
