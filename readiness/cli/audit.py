@@ -14,7 +14,7 @@ import click
 
 from .errors import command
 from .options import data_options, format_option
-from .render import emit, footer, new_table, num, text
+from .render import emit, footer, new_table, num, plain, text
 
 __all__ = ["audit", "SHEETS"]
 
@@ -29,68 +29,89 @@ SHEETS = {
 }
 
 
+def _table(con, columns, rows, **options):
+    """Print a house-style table of plain-text ``rows``.
+
+    ``columns`` are ``(header, options)`` pairs for ``Table.add_column``. Cells are
+    :class:`rich.text.Text` (data text is never read as markup, nothing to escape), and
+    each no-wrap column gets its width here, from its longest cell, as rich would measure
+    it: rich then measures only the columns that wrap (measuring every cell is most of a
+    table's rendering time).
+    """
+    from rich.cells import cell_len
+    from rich.text import Text
+
+    table = new_table(title_justify="left", caption_justify="left", **options)
+    for k, (header, opts) in enumerate(columns):
+        if opts.get("no_wrap") and "ratio" not in opts:
+            width = max([cell_len(header)] + [cell_len(r[k]) for r in rows])
+            opts = {**opts, "width": min(width, opts.get("max_width") or width)}
+        table.add_column(header, **opts)
+    for row in rows:
+        table.add_row(*(Text(cell) for cell in row))
+    con.print(table)
+
+
 def _flags_table(con, flags):
     if flags.empty:
         con.print("No flags: nothing for a reviewer to act on.")
         return
-    table = new_table(title=f"Flags: {len(flags)} findings to review", title_justify="left",
-                      caption="Data flags on the raw data, outliers after treatment. Pairs: within a level-2 "
-                              "group, r > 0.9 or < -0.4. With the parent, ancestors, index: weak < 0.3, "
-                              "negative < 0, redundant > 0.9", caption_justify="left")
-    table.add_column("Kind", no_wrap=True)
-    table.add_column("Subject", overflow="fold", ratio=1)
-    table.add_column("Detail", overflow="fold", ratio=2)
-    for kind, subject, detail, _ in flags.itertuples(index=False):
-        table.add_row(text(kind), text(subject), text(detail))
-    con.print(table)
+    rows = [(plain(kind), plain(subject), plain(detail)) for kind, subject, detail in
+            zip(flags["kind"], flags["subject"], flags["detail"])]
+    _table(con, [("Kind", {"no_wrap": True}), ("Subject", {"overflow": "fold", "ratio": 1}),
+                 ("Detail", {"overflow": "fold", "ratio": 2})], rows,
+           title=f"Flags: {len(flags)} findings to review",
+           caption="Data flags on the raw data, outliers after treatment. Pairs: within a level-2 group, r > 0.9 "
+                   "or < -0.4. With the parent, ancestors, index: weak < 0.3, negative < 0, redundant > 0.9")
+
+
+_RIGHT = {"justify": "right", "no_wrap": True}
+
+
+def _name(dataset, code):
+    return f"{plain(dataset.node_name(code))} ({plain(code)})"
 
 
 def _alpha_table(con, alpha, dataset):
-    table = new_table(title="Cronbach's alpha (below 0.7: low internal consistency)", title_justify="left")
-    table.add_column("Aggregate", overflow="ellipsis", ratio=1, no_wrap=True)
-    for col in ("Level", "Items", "Alpha"):
-        table.add_column(col, justify="right", no_wrap=True)
-    for node, level, over, n, a in alpha.itertuples(index=False):
-        table.add_row(f"{text(dataset.node_name(node))} ({text(node)})", str(level), f"{n} {over}",
-                      num(a, "change"))
-    con.print(table)
+    rows = [(_name(dataset, node), str(level), f"{n} {over}", num(a, "change"))
+            for node, level, over, n, a in alpha.itertuples(index=False)]
+    _table(con, [("Aggregate", {"overflow": "ellipsis", "ratio": 1, "no_wrap": True}), ("Level", _RIGHT),
+                 ("Items", _RIGHT), ("Alpha", _RIGHT)], rows,
+           title="Cronbach's alpha (below 0.7: low internal consistency)")
 
 
 def _pca_table(con, pca):
     v = pca.variance
-    table = new_table(title="Principal components per group", title_justify="left",
-                      caption="Share of variance of PC1 and PC1+PC2", caption_justify="left")
-    table.add_column("Group", no_wrap=True, overflow="ellipsis", ratio=1)
-    for col in ("Items", "Rows", "PC1", "PC1+2"):
-        table.add_column(col, justify="right", no_wrap=True)
-    for group, rows in v.groupby("group", sort=False):
-        cum = rows["cum_var"].to_numpy()
-        table.add_row(text(group), str(len(rows)), str(pca.rows_used[group]), num(cum[0], "share"),
-                      num(cum[1] if len(cum) > 1 else float("nan"), "share"))
-    con.print(table)
+    groups = list(dict.fromkeys(v["group"]))  # in order of appearance
+    cum = {g: [] for g in groups}
+    for g, c in zip(v["group"], v["cum_var"]):
+        cum[g].append(c)
+    rows = [(plain(g), str(len(cum[g])), str(pca.rows_used[g]), num(cum[g][0], "share"),
+             num(cum[g][1] if len(cum[g]) > 1 else float("nan"), "share")) for g in groups]
+    _table(con, [("Group", {"no_wrap": True, "overflow": "ellipsis", "ratio": 1})]
+           + [(col, _RIGHT) for col in ("Items", "Rows", "PC1", "PC1+2")], rows,
+           title="Principal components per group", caption="Share of variance of PC1 and PC1+PC2")
+
+
+_STAT_FLAGS = (("flag_available", "A"), ("flag_nonzero", "Z"), ("flag_unique", "U"), ("flag_skew_kurtosis", "O"))
 
 
 def _stats_table(con, stats):
-    table = new_table(title="Indicators, raw data", title_justify="left",
-                      caption="Avail: share of countries with a value. Flags (COINr's): A availability < 0.65, "
-                              "Z non-zero < 0.5, U unique < 0.5 (of all countries), O |skew| > 2 and kurtosis > 3.5",
-                      caption_justify="left")
-    table.add_column("Indicator", no_wrap=True, overflow="ellipsis", max_width=22)
-    for col in ("Avail", "Min", "Max", "Skew", "Kurt", "Flags"):
-        table.add_column(col, justify="right", no_wrap=True)
-    names = (("flag_available", "A"), ("flag_nonzero", "Z"), ("flag_unique", "U"), ("flag_skew_kurtosis", "O"))
-    for code, r in stats.iterrows():
-        flags = "".join(label for col, label in names if r[col])
-        table.add_row(text(code), num(r["share_available"], "share"), _short(r["min"]), _short(r["max"]),
-                      num(r["skew"], "change"), num(r["kurtosis"], "change"), flags)
-    con.print(table)
+    flags = ["".join(label for (_, label), on in zip(_STAT_FLAGS, row) if on) for row in
+             zip(*(stats[col].to_numpy() for col, _ in _STAT_FLAGS))]
+    rows = [(plain(code), num(avail, "share"), _short(lo), _short(hi), num(sk, "change"), num(ku, "change"), f)
+            for code, avail, lo, hi, sk, ku, f in zip(stats.index, stats["share_available"], stats["min"],
+                                                      stats["max"], stats["skew"], stats["kurtosis"], flags)]
+    _table(con, [("Indicator", {"no_wrap": True, "overflow": "ellipsis", "max_width": 22})]
+           + [(col, _RIGHT) for col in ("Avail", "Min", "Max", "Skew", "Kurt", "Flags")], rows,
+           title="Indicators, raw data",
+           caption="Avail: share of countries with a value. Flags (COINr's): A availability < 0.65, "
+                   "Z non-zero < 0.5, U unique < 0.5 (of all countries), O |skew| > 2 and kurtosis > 3.5")
 
 
 def _short(value):
-    """A raw value in at most 8 characters (raw units vary from shares to billions)."""
-    import math
-
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    """A raw value in at most 9 characters (raw units vary from shares to billions)."""
+    if value is None or value != value:
         return num(None)
     if value != 0 and (abs(value) >= 1e6 or abs(value) < 1e-2):
         return f"{value:.2g}"
@@ -98,30 +119,25 @@ def _short(value):
 
 
 def _weights_table(con, eff, dataset):
-    rows = eff[eff["level"] > 1]
-    table = new_table(title="Effective weights of the aggregates (share of the index)", title_justify="left")
-    table.add_column("Aggregate", no_wrap=True, overflow="ellipsis", ratio=1)
-    for col in ("Level", "Weight", "Effective"):
-        table.add_column(col, justify="right", no_wrap=True)
-    for code, r in rows.iterrows():
-        table.add_row(f"{text(dataset.node_name(code))} ({text(code)})", str(r["level"]), f"{r['weight']:g}",
-                      num(r["effective_weight"], "share"))
-    con.print(table)
+    rows = [(_name(dataset, code), str(level), f"{w:g}", num(e, "share"))
+            for code, level, w, e in zip(eff.index, eff["level"], eff["weight"], eff["effective_weight"]) if level > 1]
+    _table(con, [("Aggregate", {"no_wrap": True, "overflow": "ellipsis", "ratio": 1})]
+           + [(col, _RIGHT) for col in ("Level", "Weight", "Effective")], rows,
+           title="Effective weights of the aggregates (share of the index)")
 
 
 def _render(con, report, result):
     from ..api import settings_summary
 
     ds = result.dataset
-    head = report.headline()
     con.print(f"Statistical audit of {text(repr(ds.index_code))}: {len(result.scores)} countries scored, "
               f"{len(ds.indicators)} indicators")
     _flags_table(con, report.flags())
     _alpha_table(con, report.cronbach_table(), ds)
     _pca_table(con, report.pca(1))
-    if head["pc1_share"] == head["pc1_share"]:
-        con.print(f"First principal component of the dimensions: {num(head['pc1_share'], 'share')} of their "
-                  "variance")
+    share = report.pc1_share()
+    if share == share:
+        con.print(f"First principal component of the dimensions: {num(share, 'share')} of their variance")
     _stats_table(con, report.stats("raw"))
     _weights_table(con, report.effective_weights(), ds)
     con.print("Every table in full: --format json, or --out audit.xlsx")
@@ -130,12 +146,12 @@ def _render(con, report, result):
                 f"{result.fingerprint()}")
 
 
-def _about(result, method):
+def _about(result, method, fingerprint):
     from .. import __version__
 
     about = {"readiness": __version__, "analysis": "statistical audit (COINr 1.1.14 definitions)",
              "dataset": result.dataset.label, "dataset version": result.dataset.version or "",
-             "data_fingerprint": result.fingerprint(), "correlation method": method}
+             "data_fingerprint": fingerprint, "correlation method": method}
     about.update({f"setting {k}": v for k, v in result.spec.to_dict().items()})
     return about
 
@@ -156,18 +172,22 @@ def audit(inputs, method, fmt, out):
     Example: readiness audit --data index.xlsx --out audit.xlsx
     """
     from ..analysis.audit import audit as run_audit
-    from ..serialise import common_keys
 
     result = inputs.result()
     report = run_audit(result, method=method)
-    tables = report.tables() if (out is not None or fmt == "json") else {"flags": report.flags()}
+    full = out is not None or fmt == "json"  # the table view and CSV need only some tables
+    tables = report.tables() if full else {"flags": report.flags()}
+    keys = None
+    if full:
+        from ..serialise import common_keys
+
+        keys = common_keys(result.dataset, result.spec)
     if out is not None:
         from ..io.writer import write_workbook
 
         write_workbook({SHEETS[k]: v for k, v in tables.items()}, out, inputs=inputs.files,
-                       about=_about(result, method))
+                       about=_about(result, method, keys["data_fingerprint"]))
     payload = None
     if fmt == "json":
-        payload = {**common_keys(result.dataset, result.spec), "correlation_method": method,
-                   "headline": report.headline(), **tables}
+        payload = {**keys, "correlation_method": method, "headline": report.headline(), **tables}
     emit(fmt, payload=payload, frame=tables["flags"], table=lambda con: _render(con, report, result))
