@@ -217,8 +217,9 @@ class AuditResult:
         if threshold is None:
             threshold = self.thresholds["pair_high" if kind == "high" else "pair_low"]
         corr = self.correlations(stage, method)
-        codes = [c for c in corr.index if self.levels.get(c) == 1]
-        r = corr.loc[codes, codes].to_numpy()
+        pos = [k for k, c in enumerate(corr.index) if self.levels.get(c) == 1]
+        codes = [corr.index[k] for k in pos]
+        r = corr.to_numpy()[np.ix_(pos, pos)]
         group = np.array([self._ancestor_at(c, level) for c in codes], dtype=object)
         same = group[:, None] == group[None, :]
         upper = np.triu(np.ones_like(same), k=1)
@@ -406,7 +407,7 @@ class AuditResult:
         for kind in ("high", "low"):
             pairs = self.correlation_flags(kind=kind)
             label = "near-duplicates" if kind == "high" else "opposed pair"
-            for g, a, b, r in pairs.itertuples(index=False):
+            for g, a, b, r in zip(*(pairs[c] for c in pairs.columns)):
                 rows.append((label, f"{a} & {b}", f"r = {r:.2f} within {g}", float(r)))
         pc = self.parent_correlations()
         labels = {"negative": "negative correlation", "weak": "weak correlation", "redundant": "redundant"}
@@ -420,7 +421,7 @@ class AuditResult:
             value = max(r for *_, r in hits) if flag == "redundant" else min(r for *_, r in hits)
             rows.append((labels[flag], node, "r = " + ", ".join(parts), value))
         alpha = self.cronbach_table()
-        for node, _, over, k, a in alpha.itertuples(index=False):
+        for node, over, k, a in zip(alpha["node"], alpha["over"], alpha["items"], alpha["alpha"]):
             if over == "indicators" and a < th["alpha_low"]:
                 rows.append(("low alpha", node, f"alpha {a:.2f} over its {k} indicators", float(a)))
         return pd.DataFrame(rows, columns=["kind", "subject", "detail", "value"])
@@ -439,7 +440,7 @@ class AuditResult:
         alpha = {d: self.cronbach(d, 1) for d in self._dims}
         flagged = {}
         indicators = set(self.dataset.indicators.index)
-        for kind, subject, *_ in self.flags().itertuples(index=False):
+        for kind, subject in zip(self.flags()["kind"], self.flags()["subject"]):
             for code in subject.split(" & "):
                 if code in indicators:
                     flagged.setdefault(code, [])

@@ -74,7 +74,7 @@ def _name(dataset, code):
 
 def _alpha_table(con, alpha, dataset):
     rows = [(_name(dataset, node), str(level), f"{n} {over}", num(a, "change"))
-            for node, level, over, n, a in alpha.itertuples(index=False)]
+            for node, level, over, n, a in zip(*(alpha[c] for c in ("node", "level", "over", "items", "alpha")))]
     _table(con, [("Aggregate", {"overflow": "ellipsis", "ratio": 1, "no_wrap": True}), ("Level", _RIGHT),
                  ("Items", _RIGHT), ("Alpha", _RIGHT)], rows,
            title="Cronbach's alpha (below 0.7: low internal consistency)")
