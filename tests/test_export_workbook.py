@@ -247,3 +247,95 @@ def test_csv_output_is_neutralised_like_the_workbooks(tmp_path, args):
 
     assert not [f for f in fields if f[:1] in ("=", "+", "-", "@", "\t", "\r") and not number(f)]
     assert any(f.startswith("'") for f in fields)
+
+
+# -- byte-reproducible workbooks (issue 9) ---------------------------------------------------------
+
+def _sha(path):
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _dated(path, when):
+    """Every zip entry and the document's created/modified dates are ``when``; the file opens in openpyxl."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        assert {i.date_time for i in z.infolist()} == {when.timetuple()[:6]}
+        assert z.namelist()[0] == "[Content_Types].xml"
+        core = z.read("docProps/core.xml").decode()
+    iso = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert f">{iso}</dcterms:created>" in core and f">{iso}</dcterms:modified>" in core
+    props = openpyxl.load_workbook(path, read_only=True).properties
+    assert props.created == props.modified == when
+
+
+def _twice(make, path):
+    """Two runs of ``make(path)`` a second apart (openpyxl and zipfile would stamp the clock): their two hashes."""
+    import time
+
+    make(path)
+    first = _sha(path)
+    time.sleep(1.1)
+    make(path)
+    return first, _sha(path)
+
+
+WRITERS = {
+    "template": lambda tmp, asem: ["template", "--country", "KE", "-o"],
+    "export": lambda tmp, asem: ["export", "--data", str(asem), "-o"],
+    "sensitivity": lambda tmp, asem: ["sensitivity", "--data", str(asem), "--vary", "normalisation", "--n", "16",
+                                      "--seed", "1", "--no-cache", "--format", "json", "--out"],
+    "audit": lambda tmp, asem: ["audit", "--data", str(asem), "--format", "json", "--out"],
+}
+
+
+@pytest.mark.parametrize("writer", sorted(WRITERS))
+def test_every_written_workbook_is_byte_reproducible(writer, tmp_path, asem_path, monkeypatch):
+    from datetime import datetime
+
+    from readiness.io.writer import stamp
+
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    args = WRITERS[writer](tmp_path, asem_path)
+
+    def make(path):
+        res = CliRunner().invoke(cli, [*args, str(path)])
+        assert res.exit_code == 0, res.output
+
+    path = tmp_path / f"{writer}.xlsx"
+    first, second = _twice(make, path)
+    assert first == second
+    version = readiness.load_dataset().version if writer == "template" else readiness.load_dataset(asem_path).version
+    _dated(path, stamp(version if writer in ("template", "export") else None))
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # 2023-11-14 22:13:20 UTC
+    make(path)
+    _dated(path, datetime(2023, 11, 14, 22, 13, 20))
+    assert _sha(path) != first
+
+
+def test_stamp_follows_source_date_epoch_then_the_dataset_version(monkeypatch):
+    from datetime import datetime
+
+    from readiness.io.writer import stamp
+
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    assert stamp("2026.12") == datetime(2026, 12, 1) and stamp(None) == stamp("x") == datetime(2026, 1, 1)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
+    assert stamp("2026.12") == datetime(1980, 1, 1)  # a zip holds no earlier date
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    with pytest.raises(InputError, match="SOURCE_DATE_EPOCH: found 'yesterday'; expected a whole number"):
+        stamp()
+
+
+def test_reproducible_write_keeps_umask_permissions_and_atomicity(tmp_path):
+    from readiness.io.writer import write_workbook
+
+    old = os.umask(0o027)
+    try:
+        path = write_workbook({"T": pd.DataFrame({"a": [1.5]})}, tmp_path / "x.xlsx")
+    finally:
+        os.umask(old)
+    assert os.stat(path).st_mode & 0o777 == 0o640
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.xlsx"]

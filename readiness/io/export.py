@@ -322,4 +322,4 @@ def write_export(result, path, *, inputs=(), command: str | None = None, uncerta
         elif name in ("Explain", "Not scored"):
             _style_numbers(ws, frame, result)
     wb.active = 1
-    return save_atomically(wb, path, inputs=inputs)
+    return save_atomically(wb, path, inputs=inputs, version=result.dataset.version)

@@ -352,4 +352,4 @@ def write_template(path, dataset=None, countries=None, *, blank: bool = False, i
     _framework_sheets(wb, dataset)
     _other_sheets(wb, dataset)
     wb.active = 1
-    return save_atomically(wb, path, inputs=inputs)
+    return save_atomically(wb, path, inputs=inputs, version=dataset.version)

@@ -16,14 +16,23 @@ shows them as 0.
 A workbook is first written to a temporary file beside the target (created with the
 permissions the user's umask gives, like any new file) and then moved over it, so a
 reader never sees half a file; a target that is one of the run's input files is refused.
+
+Workbooks are byte-reproducible: the same content gives the same bytes. The document's
+created and modified dates and every zip entry's date are one fixed time (see
+:func:`stamp`: ``SOURCE_DATE_EPOCH`` when it is set, else the first day of the dataset
+version's month, else 2026-01-01 00:00 UTC), and the zip entries are written in a fixed
+order (``[Content_Types].xml`` first), deflated at one fixed level, with fixed attributes.
 """
 
 from __future__ import annotations
 
+import io
 import math
 import os
 import re
 import secrets
+import zipfile
+from datetime import datetime, timezone
 from numbers import Integral, Real
 from pathlib import Path
 
@@ -31,7 +40,8 @@ import pandas as pd
 
 from ..errors import InputError, Problem
 
-__all__ = ["replace_atomically", "neutralise", "exact_number", "set_cell", "save_atomically", "write_workbook"]
+__all__ = ["replace_atomically", "neutralise", "exact_number", "set_cell", "save_atomically", "write_workbook",
+           "stamp", "reproducible_zip"]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -121,14 +131,74 @@ def replace_atomically(path, fill, *, suffix: str = ".tmp") -> Path:
     return path
 
 
-def save_atomically(workbook, path, *, inputs=()) -> Path:
-    """Save an openpyxl ``workbook`` to ``path`` atomically, never over one of ``inputs``.
+def stamp(version: str | None = None) -> datetime:
+    """The fixed time written into a workbook (UTC, naive), so identical inputs give identical bytes.
 
-    See :func:`replace_atomically`.
+    ``SOURCE_DATE_EPOCH`` (seconds since 1970, the reproducible-builds convention) when
+    it is set; else the first day of the month of a dataset version such as
+    ``"2026.12"``; else 2026-01-01 00:00. Times before 1980 (which a zip cannot hold)
+    become 1980-01-01.
+
+    >>> stamp("2026.12"), stamp("custom")
+    (datetime.datetime(2026, 12, 1, 0, 0), datetime.datetime(2026, 1, 1, 0, 0))
+    """
+    env = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if env:
+        if not env.isdigit() or len(env) > 11:
+            raise InputError(Problem("SOURCE_DATE_EPOCH", None, repr(env),
+                                     "a whole number of seconds since 1970-01-01 (or unset it)"))
+        when = datetime.fromtimestamp(int(env), tz=timezone.utc).replace(tzinfo=None)
+    else:
+        m = re.match(r"\s*(\d{4})[.-](\d{1,2})\b", version or "")
+        month = (int(m.group(1)), int(m.group(2))) if m and 1 <= int(m.group(2)) <= 12 else (2026, 1)
+        when = datetime(*month, 1)
+    return max(when, datetime(1980, 1, 1))
+
+
+_CORE_DATE = re.compile(rb"(<dcterms:(created|modified)\b[^>]*>)[^<]*(</dcterms:\2>)")
+
+
+def reproducible_zip(data: bytes, when: datetime) -> bytes:
+    """An .xlsx package (``data``) rewritten to depend only on its content and ``when``.
+
+    The document properties' created and modified dates become ``when``; every entry
+    gets the date ``when``, the same attributes and deflate level 6, and the entries
+    keep their order with ``[Content_Types].xml`` first.
+    """
+    iso = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        names = zin.namelist()
+        names.sort(key=lambda n: n != "[Content_Types].xml")  # stable: the rest keep their order
+        for name in names:
+            part = zin.read(name)
+            if name == "docProps/core.xml":
+                part = _CORE_DATE.sub(lambda m: m.group(1) + iso + m.group(3), part)
+            info = zipfile.ZipInfo(name, date_time=when.timetuple()[:6])
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3
+            info.external_attr = 0o600 << 16
+            zout.writestr(info, part, compresslevel=6)
+    return out.getvalue()
+
+
+def save_atomically(workbook, path, *, inputs=(), version: str | None = None) -> Path:
+    """Save an openpyxl ``workbook`` to ``path`` atomically and reproducibly, never over one of ``inputs``.
+
+    ``version`` (the dataset version) dates the document when ``SOURCE_DATE_EPOCH`` is
+    not set (see :func:`stamp`). See :func:`replace_atomically` and :func:`reproducible_zip`.
     """
     path = Path(path)
     _check_target(path, inputs)
-    return replace_atomically(path, workbook.save, suffix=".tmp.xlsx")
+    when = stamp(version)
+
+    def fill(tmp):
+        buf = io.BytesIO()
+        workbook.save(buf)
+        with open(tmp, "wb") as fh:  # the file replace_atomically made, with its permissions
+            fh.write(reproducible_zip(buf.getvalue(), when))
+
+    return replace_atomically(path, fill, suffix=".tmp.xlsx")
 
 
 def _frame_rows(df: pd.DataFrame):
@@ -138,7 +208,7 @@ def _frame_rows(df: pd.DataFrame):
     yield from out.itertuples(index=False, name=None)
 
 
-def write_workbook(frames: dict, path, *, inputs=(), about: dict | None = None) -> Path:
+def write_workbook(frames: dict, path, *, inputs=(), about: dict | None = None, version: str | None = None) -> Path:
     """Write ``{sheet name: DataFrame}`` to an .xlsx file, atomically and exactly.
 
     Parameters
@@ -151,6 +221,8 @@ def write_workbook(frames: dict, path, *, inputs=(), about: dict | None = None) 
     about : dict, optional
         ``{key: value}`` written first as an ``About`` sheet: the settings, seeds and
         data fingerprint that reproduce the results.
+    version : str, optional
+        The dataset version, which dates the document (see :func:`stamp`).
 
     Returns
     -------
@@ -158,7 +230,8 @@ def write_workbook(frames: dict, path, *, inputs=(), about: dict | None = None) 
 
     Notes
     -----
-    Floats are written so that they read back bit for bit (see the module notes).
+    Floats are written so that they read back bit for bit, and the same frames give the
+    same bytes (see the module notes).
     """
     import openpyxl
 
@@ -177,4 +250,4 @@ def write_workbook(frames: dict, path, *, inputs=(), about: dict | None = None) 
                 if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
                     continue
                 set_cell(ws.cell(row=i, column=j), value)
-    return save_atomically(wb, path, inputs=inputs)
+    return save_atomically(wb, path, inputs=inputs, version=version)
