@@ -87,6 +87,48 @@ def test_pairwise_corr_matches_pandas(method):
     assert n[0, 1] == (~np.isnan(x[:, 0]) & ~np.isnan(x[:, 1])).sum()
 
 
+def test_kendall_is_tau_b_by_hand():
+    # x = 1 2 3 4, y = 1 3 2 4: of the 6 pairs of rows 5 agree and 1 disagrees: (5 - 1) / 6
+    x = np.array([[1.0, 1.0], [2.0, 3.0], [3.0, 2.0], [4.0, 4.0]])
+    assert pairwise_corr(x, method="kendall")[0][0, 1] == pytest.approx(4 / 6, abs=1e-15)
+    # a tie in x (2, 2): 5 pairs agree, none disagree; 5 pairs untied in x, 6 in y: 5 / sqrt(5 * 6)
+    # (tau-b, as R's cor); the row missing in x is left out of that pair only
+    x = np.array([[1.0, 1.0, 1.0], [2.0, 2.0, 2.0], [2.0, 3.0, 3.0], [3.0, 4.0, 4.0], [np.nan, 0.0, 5.0]])
+    r, n = pairwise_corr(x, method="kendall")
+    assert r[0, 1] == pytest.approx(5 / np.sqrt(30), abs=1e-15) and n[0, 1] == 4
+    # columns 1 and 2 over all 5 rows: row 5 (0 in column 1, 5 in column 2) disagrees with the other 4
+    assert r[1, 2] == pytest.approx((6 - 4) / 10, abs=1e-15) and r[2, 1] == r[1, 2]
+    assert np.isnan(pairwise_corr(np.array([[1.0, 2.0], [1.0, 3.0]]), method="kendall")[0][0, 1])  # constant
+
+
+def test_kendall_matches_scipy_pairwise_and_in_blocks(monkeypatch):
+    from scipy.stats import kendalltau
+
+    import readiness.analysis.audit_stats as audit_stats
+
+    rng = np.random.default_rng(11)
+    x = rng.normal(size=(25, 5))
+    x[:, 2] = np.round(x[:, 2])  # ties
+    x[rng.random(x.shape) < 0.2] = np.nan
+    r, n = pairwise_corr(x, method="kendall")
+    for i in range(5):
+        for j in range(5):
+            ok = ~np.isnan(x[:, i]) & ~np.isnan(x[:, j])
+            assert r[i, j] == pytest.approx(kendalltau(x[ok, i], x[ok, j]).statistic, abs=1e-13)
+            assert n[i, j] == ok.sum()
+    monkeypatch.setattr(audit_stats, "_BLOCK", 40)  # a few rows per block: the same sums
+    np.testing.assert_array_equal(pairwise_corr(x, method="kendall")[0], r)
+    r_xy, _ = pairwise_corr(x[:, :2], x[:, 2:], method="kendall")
+    np.testing.assert_array_equal(r_xy, r[:2, 2:])
+
+
+def test_audit_kendall_correlations(asem):
+    a = AuditResult(asem.result, method="kendall")
+    agg = asem.result.stages["aggregated"]
+    np.testing.assert_allclose(a.correlations().to_numpy(), agg.corr(method="kendall").to_numpy(), atol=1e-12)
+    assert set(a.parent_correlations()["relation"]) == {"parent", "ancestor", "index"}
+
+
 def test_pairwise_cov_matches_pandas():
     rng = np.random.default_rng(1)
     x = rng.normal(size=(25, 4))
@@ -229,7 +271,8 @@ def test_default_dataset_audit_runs_on_a_mixed_depth_tree():
 @pytest.mark.parametrize("call, match", [
     (lambda a: a.stats("rwa"), "unknown stage 'rwa'.*raw"),
     (lambda a: a.stats("raw", t_skw=1), "unknown threshold"),
-    (lambda a: a.correlations(method="kendall"), "pearson, spearman"),
+    (lambda a: a.correlations(method="kendal"), "pearson, spearman, kendall"),
+    (lambda a: a.correlations(method="kendall", pval=0.05), "pval=0 with kendall"),
     (lambda a: a.correlation_flags(kind="middle"), "'high' or 'low'"),
     (lambda a: a.correlation_flags(level=9), "level 9"),
     (lambda a: a.cronbach("Nope"), "unknown node"),
@@ -300,6 +343,13 @@ def test_cli_workbook(asem_path, tmp_path):
     assert rows[0] == ("node", "level", "over", "items", "alpha")
     instit = next(r for r in rows if r[0] == "Instit")
     assert instit[4] == pytest.approx(0.28478931428577337, abs=1e-12)
+
+
+def test_cli_kendall(asem_path):
+    out = run("audit", "--data", asem_path, "--method", "kendall", "--format", "json")
+    assert out.exit_code == 0, out.output
+    payload = json.loads(out.output)
+    assert payload["correlation_method"] == "kendall"
 
 
 def test_cli_bad_setting_is_a_one_line_error(asem_path):

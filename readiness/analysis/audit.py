@@ -24,6 +24,8 @@ Weights chosen to balance correlations are :func:`optimise_weights` (in
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
@@ -42,11 +44,13 @@ THRESHOLDS = {
     "alpha_low": 0.7,  # Cronbach's alpha, the usual rule of thumb
 }
 
-_METHODS = ("pearson", "spearman")
+_METHODS = ("pearson", "spearman", "kendall")  # COINr get_corr's cortype
 
 # optimise_weights lives in weights_opt and is re-exported here, imported on first use
 # (``readiness audit`` does not need it).
 _LAZY = {"optimise_weights", "OptimisedWeights"}
+if TYPE_CHECKING:
+    from .weights_opt import OptimisedWeights, optimise_weights  # noqa: F401
 
 
 def __getattr__(name):
@@ -65,7 +69,7 @@ class AuditResult:
     result : Result
     thresholds : dict, optional
         Overrides of :data:`THRESHOLDS`.
-    method : {"pearson", "spearman"}, default="pearson"
+    method : {"pearson", "spearman", "kendall"}, default="pearson"
         The correlation type of every table and flag (unless a method says otherwise).
     """
 
@@ -182,16 +186,20 @@ class AuditResult:
     def correlations(self, stage="aggregated", method=None, *, pval=0.0) -> pd.DataFrame:
         """Correlation matrix of a stage's columns (indicators and, for ``aggregated``, aggregates).
 
-        Over pairwise-complete countries, as COINr's ``get_corr``. ``pval`` > 0 blanks
-        the correlations whose p-value exceeds it (COINr's default is 0.05; ours is 0,
-        keep all). The p-value is the t-test of R's ``cor.test`` for Pearson; for
-        Spearman the same t approximation is used (R's ``cor.test`` computes an exact
-        p-value for small samples without ties), so Spearman blanks can differ from
-        COINr's near the threshold.
+        Over pairwise-complete countries, as COINr's ``get_corr`` (R's ``cor``): Pearson's
+        r, Spearman's rho or Kendall's tau-b. ``pval`` > 0 blanks the correlations whose
+        p-value exceeds it (COINr's default is 0.05; ours is 0, keep all). The p-value is
+        the t-test of R's ``cor.test`` for Pearson; for Spearman the same t approximation
+        is used (R's ``cor.test`` computes an exact p-value for small samples without
+        ties), so Spearman blanks can differ from COINr's near the threshold; Kendall has
+        no p-values here (``pval`` must be 0).
         """
         method = method or self.method
         if method not in _METHODS:
             raise SpecError(f"correlation method must be one of {', '.join(_METHODS)}; got {method!r}")
+        if pval > 0 and method == "kendall":
+            raise SpecError("pval: p-values are computed for pearson and spearman correlations; "
+                            f"use pval=0 with kendall (got pval={pval:g})")
         key = ("corr", stage, method, pval)
         if key not in self._memo:
             frame = self._frame(stage)
@@ -494,7 +502,7 @@ def audit(result, *, thresholds=None, method="pearson") -> AuditResult:
         From :func:`readiness.build`.
     thresholds : dict, optional
         Overrides of :data:`THRESHOLDS`.
-    method : {"pearson", "spearman"}, default="pearson"
+    method : {"pearson", "spearman", "kendall"}, default="pearson"
         The correlation type of the tables and flags.
 
     Returns

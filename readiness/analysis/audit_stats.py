@@ -199,13 +199,46 @@ def _pearson(x, y):
     return r, n
 
 
+#: Elements of one block of row pairs in :func:`_kendall` (about 32 MB per array of floats).
+_BLOCK = 4_000_000
+
+
+def _kendall(x, y):
+    """Kendall's tau-b over pairwise-complete rows, as R's ``cor(method = "kendall")``.
+
+    For columns i of x and j of y, over the rows present in both: the sum of
+    sign(x_a - x_b) sign(y_a - y_b) over pairs of rows, divided by the square roots of the
+    numbers of pairs untied in x and untied in y (R's ``sum / (sqrt(xsd) * sqrt(ysd))``).
+    The sign arrays of all row pairs are one matrix product per block of rows.
+    """
+    n_rows, k = x.shape
+    m = y.shape[1]
+    mx, my = ~np.isnan(x), ~np.isnan(y)
+    n = mx.T.astype(float) @ my.astype(float)
+    s, tx, ty = np.zeros((k, m)), np.zeros((k, m)), np.zeros((k, m))
+    step = max(1, _BLOCK // max(1, n_rows * max(k, m)))
+    for a0 in range(0, n_rows, step):  # blocks of rows (memory), each against every row: never one row at a time
+        a = slice(a0, a0 + step)
+        with np.errstate(invalid="ignore"):
+            sx = np.nan_to_num(np.sign(x[a, None, :] - x[None, :, :])).reshape(-1, k)  # 0: tied or missing
+            sy = np.nan_to_num(np.sign(y[a, None, :] - y[None, :, :])).reshape(-1, m)
+        cx = (mx[a, None, :] & mx[None, :, :]).reshape(-1, k).astype(float)  # both rows present
+        cy = (my[a, None, :] & my[None, :, :]).reshape(-1, m).astype(float)
+        s += sx.T @ sy
+        tx += np.abs(sx).T @ cy  # pairs untied in x among the rows present in both columns
+        ty += cx.T @ np.abs(sy)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = s / (np.sqrt(tx) * np.sqrt(ty))  # each pair counted twice (a, b and b, a): the 2s cancel
+    return np.where((n > 1) & (tx > 0) & (ty > 0), np.clip(r, -1.0, 1.0), np.nan), n
+
+
 def pairwise_corr(x, y=None, *, method="pearson"):
     """Correlations between the columns of ``x`` (and ``y``) over pairwise-complete rows.
 
     Parameters
     ----------
     x, y : ndarray of shape (n_rows, k), (n_rows, m)
-    method : {"pearson", "spearman"}
+    method : {"pearson", "spearman", "kendall"}
 
     Returns
     -------
@@ -217,24 +250,31 @@ def pairwise_corr(x, y=None, *, method="pearson"):
     -----
     Spearman's rho is Pearson's on average ranks. As in R, each pair is ranked over its
     own complete rows: pairs whose columns are missing in different rows are re-ranked
-    one pair at a time (a loop over such pairs, never over rows).
+    one pair at a time (a loop over such pairs, never over rows). Kendall's tau is R's
+    tau-b (ties corrected), from the signs of all pairs of rows (see :func:`_kendall`).
     """
     x = np.asarray(x, dtype=float)
     same = y is None
     y = x if same else np.asarray(y, dtype=float)
     if method == "pearson":
         return _pearson(x, y)
+    if method == "kendall":
+        return _kendall(x, y)
     if method != "spearman":
-        raise ValueError(f"method must be 'pearson' or 'spearman'; got {method!r}")
+        raise ValueError(f"method must be 'pearson', 'spearman' or 'kendall'; got {method!r}")
     r, n = _pearson(average_ranks(x), average_ranks(y))
     mx, my = ~np.isnan(x), ~np.isnan(y)
     differ = (mx.astype(int).T @ (~my).astype(int) + (~mx).astype(int).T @ my.astype(int)) > 0
+    if same:
+        differ = np.triu(differ)  # symmetric: rank each such pair once
     for i, j in zip(*np.nonzero(differ)):
         ok = mx[:, i] & my[:, j]
         if ok.sum() > 1:
             a = average_ranks(x[ok, i][:, None])
             b = average_ranks(y[ok, j][:, None])
             r[i, j] = _pearson(a, b)[0][0, 0]
+            if same:
+                r[j, i] = r[i, j]
     return r, n
 
 

@@ -158,7 +158,8 @@ def _about(result, method, fingerprint):
 
 @command("audit")
 @data_options
-@click.option("--method", type=click.Choice(["pearson", "spearman"]), default="pearson", show_default=True,
+@click.option("--method", type=click.Choice(["pearson", "spearman", "kendall"]), default="pearson",
+              show_default=True,
               help="Correlation type for the correlation tables and flags.")
 @format_option
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
