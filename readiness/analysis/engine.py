@@ -2,13 +2,15 @@
 
 SALib's second verb (*evaluate*), for our model, without a loop over ``build()``:
 the stages upstream of what varies are computed once per distinct choice (one build
-per imputation x treatment variant, one normalisation per method on top), stacked,
-and indexed by replicate; weights become a replicates x nodes array; aggregation runs
-over a (replicate, country, indicator) block with the kernels ``build()`` uses, one
-call per (level, method) for every replicate that uses that method; ranks are taken
-over the country axis. Replicates are processed in chunks that bound memory; chunks
-can run on a pool of processes or a Dask cluster (:mod:`readiness.analysis.pool`)
-with results identical bit for bit.
+per imputation alternative, the treatment of its screened stage per treatment
+alternative, one normalisation per method on top), stacked, and indexed by
+replicate; weights become a replicates x nodes array; aggregation runs over a
+(replicate, country, node) block with the kernels ``build()`` uses, one call per
+(level, method) for every replicate that uses that method; ranks are taken over the
+country axis. The first level, when its weights do not vary, is aggregated and ranked
+once per (upstream variant, method) pair. Replicates are processed in chunks that
+bound memory; chunks can run on a pool of processes or a Dask cluster
+(:mod:`readiness.analysis.pool`) with results identical bit for bit.
 """
 
 from __future__ import annotations
@@ -24,12 +26,9 @@ from ..errors import MethodError, SpecError
 from ..normalise import normalise_params
 from .design import Design, aggregation_levels, decode_weights, framework_plan
 from .evaluation import Evaluation, nominal_spec, treatment_spec
-from .memory import check_fits
+from .memory import CHUNK_BYTES, check_fits, check_memory, memory_needed
 
 __all__ = ["evaluate", "evaluate_rows", "memory_needed", "check_memory"]
-
-#: Bytes of replicate x country x node scores one chunk may hold.
-CHUNK_BYTES = 48e6
 
 
 def _slice(positions):
@@ -39,10 +38,11 @@ def _slice(positions):
     return positions
 
 
-def _aggregate_steps(scores, weights, plan, steps, level_methods, method_names, *, p, policy, coverage_min=0.0):
-    """Aggregate ``steps`` (indices into ``plan.steps``) of a (replicate, country, node) block in place.
+def _aggregate_steps(scores, weights, steps, level_methods, method_names, *, p, policy, coverage_min=0.0):
+    """Aggregate ``steps`` of a (replicate, country, node) block in place.
 
-    ``level_methods`` holds each replicate's method index per step of ``plan.steps``.
+    ``steps`` holds (level, parents, children, onehot, child names, weight columns,
+    column of ``level_methods``), positions along the block's node axis.
     Returns the (shifted, skipped) flags per replicate.
     """
     from ..aggregate import aggregate_level, positivity_violations
@@ -50,11 +50,9 @@ def _aggregate_steps(scores, weights, plan, steps, level_methods, method_names, 
     r = scores.shape[0]
     shifted = np.zeros(r, dtype=bool)
     skipped = np.zeros(r, dtype=bool)
-    for li in steps:
-        level, parents, children, onehot = plan.steps[li]
+    for level, parents, children, onehot, names, wcols, li in steps:
         xs = scores[..., _slice(children)]
-        wmat = weights[:, children][:, :, None] * onehot
-        names = [plan.nodes[c] for c in children]
+        wmat = weights[:, wcols][:, :, None] * onehot
         col = level_methods[:, li]
         methods = np.unique(col)
         out = np.full(xs.shape[:-1] + (len(parents),), np.nan)
@@ -81,15 +79,53 @@ def _aggregate_steps(scores, weights, plan, steps, level_methods, method_names, 
     return shifted, skipped
 
 
+def _descending_ranks(x, out):
+    """Min ranks along the last axis of ``x`` (rows, n), highest first, NaN for NaN, into float32 ``out``.
+
+    The ranks of :func:`readiness.rank.rank_descending` (the same sort and tie rule:
+    equal values share the best rank), written through one flat permutation instead of
+    ``put_along_axis``. ``out`` is a C-contiguous (rows, n) float32 array.
+    """
+    rows, n = x.shape
+    neg = np.negative(x, order="C")
+    order = np.argsort(neg, axis=-1)  # NaN last
+    flat = order
+    flat += (np.arange(rows, dtype=order.dtype) * n)[:, None]
+    s = neg.reshape(-1)[flat]
+    new = np.empty(s.shape, dtype=bool)
+    new[:, :1] = True
+    np.not_equal(s[:, 1:], s[:, :-1], out=new[:, 1:])
+    first = np.where(new, np.arange(1, n + 1, dtype=np.float32), np.float32(0))
+    np.maximum.accumulate(first, axis=-1, out=first)
+    out.reshape(-1)[flat] = first
+    out[np.isnan(x)] = np.nan
+
+
 def _auto_chunk(n_countries, n_nodes):
     return max(1, int(CHUNK_BYTES // (8 * max(1, n_countries) * max(1, n_nodes))))
+
+
+def _treated(base, spec):
+    """The treated stage (ndarray) under ``spec``'s treatment, from ``base``'s screened stage.
+
+    The call ``build()`` makes (``pipeline._step_treat``); ``base``'s own treated stage
+    when the treatment is its own.
+    """
+    from ..treat import treat
+
+    same = spec.outliers == base.spec.outliers == "none" or (
+        (spec.outliers, spec.winsor_max) == (base.spec.outliers, base.spec.winsor_max))
+    if same:
+        return base.stages["treated"].to_numpy(dtype=float)
+    screened = np.ascontiguousarray(base.stages["screened"].to_numpy(dtype=float))
+    return treat(screened, method=spec.outliers, winsor_max=spec.winsor_max, skew_max=spec.skew_max,
+                 kurt_max=spec.kurt_max, fallback=spec.outlier_fallback)[0]
 
 
 class _Engine:
     """Everything a chunk of replicates needs, computed once per (dataset, spec, design)."""
 
     def __init__(self, dataset, spec, design, nodes):
-        from ..normalise import normalise
         from ..pipeline import build
         from ..weight import node_weights
 
@@ -100,7 +136,7 @@ class _Engine:
             raise SpecError("this design was drawn for another framework (its nodes differ from the dataset's); "
                             "draw it again with dataset=")
         nominal = self.nominal = build(dataset, spec)
-        countries = self.countries = nominal.scores.index
+        self.countries = nominal.scores.index
         agg_pos = [i for i, lv in enumerate(plan.levels) if lv > 1]
         index_pos = plan.nodes.index(dataset.index_code)
         self.keep = [i for i in agg_pos if i != index_pos] + [index_pos] if nodes == "all" else [index_pos]
@@ -112,49 +148,10 @@ class _Engine:
         def pick(column):
             return np.asarray(design.alternatives[column], dtype=object)[design.choice(column)]
 
-        imp_alts = space.imputation or (spec.imputation,)
-        treat_alts = space.treatment or ("none" if spec.outliers == "none" else spec.winsor_max,)
-        norm_alts = space.normalisation or (spec.normalisation,)
-        zeros = np.zeros(R, dtype=np.int64)
-        imp_i = design.choice("imputation") if space.imputation else zeros
-        treat_i = design.choice("treatment") if space.treatment else zeros
-        norm_i = design.choice("normalisation") if space.normalisation else zeros
         for name in ("imputation", "treatment", "normalisation"):
             if getattr(space, name):
                 choices[name] = pick(name)
-
-        # upstream: one build per (imputation, treatment) used, one normalisation per method used
-        variant = (imp_i * len(treat_alts) + treat_i) * len(norm_alts) + norm_i
-        used, self.variant_idx = np.unique(variant, return_inverse=True)
-        stack = self.stack = np.empty((len(used), len(countries), plan.n_indicators))
-        treated = {}
-        params = normalise_params(spec)
-        seen = {}
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            for k, v in enumerate(used):
-                rest, ni = divmod(int(v), len(norm_alts))
-                ii, ti = divmod(rest, len(treat_alts))
-                if (ii, ti) not in treated:
-                    up = spec.replace(imputation=imp_alts[ii], aggregation="arithmetic", aggregation_by_level={},
-                                      **treatment_spec(treat_alts[ti]))
-                    # only the stages from imputation on differ from the nominal build
-                    res = build(dataset, up, reuse=nominal)
-                    if not res.scores.index.equals(countries):
-                        lost = sorted(set(countries) - set(res.scores.index))
-                        gained = sorted(set(res.scores.index) - set(countries))
-                        raise MethodError(
-                            f"imputation {imp_alts[ii]!r} scores other countries than the nominal build "
-                            f"({len(res.scores)} instead of {len(countries)}; not scored: {', '.join(lost) or '-'};"
-                            f" newly scored: {', '.join(gained) or '-'}); ranks are only comparable over one set "
-                            "of countries: set screen_on = 'observed' or remove this alternative"
-                        )
-                    treated[(ii, ti)] = res.stages["treated"].to_numpy()
-                stack[k] = normalise(treated[(ii, ti)], dataset.indicators, method=norm_alts[ni],
-                                     by_indicator=dict(spec.normalisation_by_indicator), params=params)
-        for w in caught:
-            seen.setdefault(str(w.message), w)
-        self.warnings = list(seen.values())
+        self._upstream(dataset)
 
         # weights: nominal, perturbed, dropped
         w0 = node_weights(dataset, spec).reindex(plan.nodes).to_numpy(dtype=float)
@@ -191,64 +188,153 @@ class _Engine:
             choices["aggregation"] = by_level
         self.p = spec.generalised_mean_p
         self._first_level()
+        self._layout()
+
+    def _upstream(self, dataset):
+        """The normalised indicators of every (imputation, treatment, normalisation) variant used, stacked.
+
+        One build per imputation alternative (the nominal build for the nominal one), the
+        treatment of its screened stage per treatment alternative, one normalisation per
+        method on top: the stages ``build()`` would compute, bit for bit.
+        """
+        from ..normalise import normalise
+        from ..pipeline import build
+
+        design, spec, space, nominal, countries = self.design, self.spec, self.design.space, self.nominal, \
+            self.countries
+        zeros = np.zeros(self.n_rows, dtype=np.int64)
+        imp_alts = space.imputation or (spec.imputation,)
+        treat_alts = space.treatment or ("none" if spec.outliers == "none" else spec.winsor_max,)
+        norm_alts = space.normalisation or (spec.normalisation,)
+        imp_i = design.choice("imputation") if space.imputation else zeros
+        treat_i = design.choice("treatment") if space.treatment else zeros
+        norm_i = design.choice("normalisation") if space.normalisation else zeros
+        variant = (imp_i * len(treat_alts) + treat_i) * len(norm_alts) + norm_i
+        used, self.variant_idx = np.unique(variant, return_inverse=True)
+        stack = self.stack = np.empty((len(used), len(countries), self.plan.n_indicators))
+        params, by_ind = normalise_params(spec), dict(spec.normalisation_by_indicator)
+        base_key = treated_key = base = treated = None
+        seen = {}
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            for k, v in enumerate(used):  # sorted: each imputation, then each treatment, is met in one run
+                rest, ni = divmod(int(v), len(norm_alts))
+                ii, ti = divmod(rest, len(treat_alts))
+                if ii != base_key:
+                    base_key, base = ii, nominal
+                    if imp_alts[ii] != spec.imputation:
+                        # only the stages from imputation on differ from the nominal build
+                        up = spec.replace(imputation=imp_alts[ii], aggregation="arithmetic", aggregation_by_level={})
+                        base = build(dataset, up, reuse=nominal)
+                        self._check_countries(base, imp_alts[ii])
+                if (ii, ti) != treated_key:
+                    treated_key = (ii, ti)
+                    treated = _treated(base, spec.replace(**treatment_spec(treat_alts[ti])))
+                stack[k] = normalise(treated, dataset.indicators, method=norm_alts[ni], by_indicator=by_ind,
+                                     params=params)
+        for w in caught:
+            seen.setdefault(str(w.message), w)
+        self.warnings = list(seen.values())
+
+    def _check_countries(self, res, imputation):
+        countries = self.countries
+        if not res.scores.index.equals(countries):
+            lost = sorted(set(countries) - set(res.scores.index))
+            gained = sorted(set(res.scores.index) - set(countries))
+            raise MethodError(
+                f"imputation {imputation!r} scores other countries than the nominal build "
+                f"({len(res.scores)} instead of {len(countries)}; not scored: {', '.join(lost) or '-'};"
+                f" newly scored: {', '.join(gained) or '-'}); ranks are only comparable over one set "
+                "of countries: set screen_on = 'observed' or remove this alternative"
+            )
 
     def _first_level(self):
         """The first level aggregates indicators only; when their weights do not vary, its
-        result depends only on (upstream variant, method): compute it once per pair."""
+        result (and the ranks of its nodes) depends only on (upstream variant, method):
+        compute it once per pair."""
         plan, weights, names = self.plan, self.weights, self.method_names
         self.pre = None
         if plan.steps:
-            children0 = plan.steps[0][2]
+            level, parents0, children0, onehot = plan.steps[0]
             if np.all(children0 < plan.n_indicators) and np.all(weights[:, children0] == weights[:1, children0]):
                 key = self.variant_idx * len(names) + self.level_methods[:, 0]
                 ukeys, key_idx = np.unique(key, return_inverse=True)
-                parents0 = plan.steps[0][1]
-                values = np.empty((len(ukeys), len(self.countries), len(parents0)))
+                nc, n_ind = len(self.countries), plan.n_indicators
+                values = np.empty((len(ukeys), nc, len(parents0)))
                 sh = np.zeros(len(ukeys), dtype=bool)
                 sk = np.zeros(len(ukeys), dtype=bool)
-                step = _auto_chunk(len(self.countries), len(plan.nodes))
+                # block: the indicators, then the parents (local positions)
+                step0 = [(level, np.arange(n_ind, n_ind + len(parents0)), children0, onehot,
+                          [plan.nodes[c] for c in children0], children0, 0)]
+                step = _auto_chunk(nc, n_ind + len(parents0))
                 for a in range(0, len(ukeys), step):  # a chunk of (variant, method) pairs at a time
                     keys = ukeys[a:a + step]
-                    block = np.full((len(keys), len(self.countries), len(plan.nodes)), np.nan)
-                    block[..., : plan.n_indicators] = self.stack[keys // len(names)]
-                    lm = np.zeros((len(keys), len(plan.steps)), dtype=np.int64)
-                    lm[:, 0] = keys % len(names)
+                    block = np.empty((len(keys), nc, n_ind + len(parents0)))
+                    block[..., :n_ind] = self.stack[keys // len(names)]
+                    lm = (keys % len(names))[:, None]
                     sh[a:a + step], sk[a:a + step] = _aggregate_steps(
-                        block, np.tile(weights[0], (len(keys), 1)), plan, [0], lm, names, p=self.p,
+                        block, np.tile(weights[0], (len(keys), 1)), step0, lm, names, p=self.p,
                         policy=self.design.space.nonpositive, coverage_min=self.spec.aggregate_coverage_min)
-                    values[a:a + step] = block[..., parents0]
-                self.pre = (values, key_idx, sh, sk)
+                    values[a:a + step] = block[..., n_ind:]
+                # the ranks of the first level's kept nodes, once per pair
+                ranked = [(j, int(np.flatnonzero(parents0 == pos)[0])) for j, pos in enumerate(self.keep)
+                          if pos in parents0]
+                pre_ranks = np.empty((len(ranked), len(ukeys), nc), dtype=np.float32)
+                for m, (_, c) in enumerate(ranked):
+                    _descending_ranks(np.ascontiguousarray(values[..., c]), pre_ranks[m])
+                self.pre = (values, key_idx, sh, sk, [j for j, _ in ranked], pre_ranks)
         self.rest = list(range(1 if self.pre is not None else 0, len(plan.steps)))
-        later = np.concatenate([plan.steps[li][2] for li in self.rest]) if self.rest else np.array([], dtype=int)
-        self.needed_ind = np.unique(later[later < plan.n_indicators])
+
+    def _layout(self):
+        """The node axis of a chunk: only the nodes the later levels read or write, renumbered."""
+        plan = self.plan
+        if self.pre is None:
+            cols = np.arange(len(plan.nodes))
+        else:
+            later = [plan.steps[li][2] for li in self.rest] + [plan.steps[li][1] for li in self.rest]
+            later = np.concatenate(later) if later else np.array([], dtype=int)
+            cols = np.unique(np.concatenate([later, plan.steps[0][1]]).astype(np.int64))
+        local = np.full(len(plan.nodes), -1)
+        local[cols] = np.arange(len(cols))
+        self.cols, self.local = cols, local
+        self.steps = [(lv, local[parents], local[children], onehot, [plan.nodes[c] for c in children], children, li)
+                      for li, (lv, parents, children, onehot) in enumerate(plan.steps) if li in self.rest]
+        ind = cols[cols < plan.n_indicators]
+        self.needed_ind, self.needed_local = ind, local[ind]
+        if self.pre is not None and not ind.size:
+            self.stack = None  # the first level holds all a chunk needs: free the normalised variants
 
     def run(self, start, stop):
-        """Ranks (float32), shifted and skipped flags of replicates ``start:stop``."""
-        from ..rank import rank_descending
-
-        plan, sl = self.plan, slice(start, stop)
+        """Ranks (float32, node-major: kept nodes x replicates x countries), shifted and skipped flags of
+        replicates ``start:stop``."""
+        plan, sl, nc = self.plan, slice(start, stop), len(self.countries)
+        ranks = np.empty((len(self.keep), stop - start, nc), dtype=np.float32)
+        pre_ranked = []
         # every column read is written first (indicators or earlier parents): no need to fill
-        scores = np.empty((stop - start, len(self.countries), len(plan.nodes)))
+        scores = np.empty((stop - start, nc, len(self.cols)))
         if self.pre is None:
             scores[..., : plan.n_indicators] = self.stack[self.variant_idx[sl]]
         else:
-            values, key_idx, pre_sh, pre_sk = self.pre
-            scores[..., plan.steps[0][1]] = values[key_idx[sl]]
+            values, key_idx, pre_sh, pre_sk, pre_ranked, pre_ranks = self.pre
+            keys = key_idx[sl]
+            scores[..., _slice(self.local[plan.steps[0][1]])] = values[keys]
             if self.needed_ind.size:
-                scores[..., self.needed_ind] = self.stack[self.variant_idx[sl]][..., self.needed_ind]
-        sh, sk = _aggregate_steps(scores, self.weights[sl], plan, self.rest, self.level_methods[sl],
-                                  self.method_names, p=self.p, policy=self.design.space.nonpositive,
+                scores[..., self.needed_local] = self.stack[self.variant_idx[sl]][..., self.needed_ind]
+            for m, j in enumerate(pre_ranked):
+                np.take(pre_ranks[m], keys, axis=0, out=ranks[j])
+        sh, sk = _aggregate_steps(scores, self.weights[sl], self.steps, self.level_methods[sl], self.method_names,
+                                  p=self.p, policy=self.design.space.nonpositive,
                                   coverage_min=self.spec.aggregate_coverage_min)
         if self.pre is not None:
             # a replicate skipped at the first level has NaN children above: it stays skipped
-            sh, sk = sh | pre_sh[key_idx[sl]], sk | pre_sk[key_idx[sl]]
-        # ranks along a contiguous country axis (a third faster than across a strided one)
-        kept = np.ascontiguousarray(np.moveaxis(scores[..., self.keep], -1, -2))
-        ranks = np.moveaxis(rank_descending(kept, axis=-1).astype(np.float32), -1, -2)
+            sh, sk = sh | pre_sh[keys], sk | pre_sk[keys]
+        for j, pos in enumerate(self.keep):
+            if j not in pre_ranked:
+                _descending_ranks(scores[..., self.local[pos]], ranks[j])
         return ranks, sh, sk
 
     def evaluation(self, ranks, shifted, skipped) -> Evaluation:
-        """The :class:`Evaluation` of these results."""
+        """The :class:`Evaluation` of these results (``ranks``: replicates x countries x kept nodes)."""
         space, choices, R = self.design.space, self.choices, self.n_rows
         ranks[skipped] = np.nan
         table = {}
@@ -303,7 +389,8 @@ def _unportable(spec):
 def evaluate_rows(token, dataset, spec, design, nodes, start, stop, chunk):
     """Evaluate replicates ``start:stop`` in chunks: the task a pool worker runs.
 
-    Returns ``(start, ranks, shifted, skipped)``. The engine is set up once per worker
+    Returns ``(start, ranks, shifted, skipped)``, ranks node-major (kept nodes x
+    replicates x countries). The engine is set up once per worker
     process and evaluation (``token``), then reused by that evaluation's other tasks.
     """
     engine = _WORKER_ENGINE.get(token)
@@ -314,40 +401,8 @@ def evaluate_rows(token, dataset, spec, design, nodes, start, stop, chunk):
         _WORKER_ENGINE.clear()
         _WORKER_ENGINE[token] = engine
     parts = [engine.run(s, min(s + chunk, stop)) for s in range(start, stop, chunk)]
-    return (start, np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]),
+    return (start, np.concatenate([p[0] for p in parts], axis=1), np.concatenate([p[1] for p in parts]),
             np.concatenate([p[2] for p in parts]))
-
-
-def memory_needed(n_rows, *, n_countries, n_keep, n_nodes, n_columns, sobol=False, variants=1, n_indicators=0):
-    """Bytes an analysis of ``n_rows`` replicates keeps (plus one chunk's working set).
-
-    Per replicate: its ranks (float32, countries x kept nodes) and its index ranks again
-    in the result, its weights and design row (float64), and for a Sobol analysis the
-    standardised outputs and the per-input terms of the estimators (about 40 bytes per
-    country). Fixed: the stacked upstream variants and one chunk of scores with its
-    temporaries.
-    """
-    per = 4.0 * n_countries * (n_keep + 1) + 24.0 * n_nodes + 32.0 * n_columns + 128.0
-    if sobol:
-        per += 40.0 * n_countries
-    fixed = 8.0 * variants * n_countries * n_indicators + 4 * CHUNK_BYTES
-    return fixed + per * n_rows, per, fixed
-
-
-def check_memory(dataset, space, n, method="ua", *, nodes="all") -> None:
-    """Refuse (SpecError) an analysis that would not fit in the memory available, before drawing it."""
-    n_ind, n_agg = len(dataset.indicators), len(dataset.structure)
-    groups = len(space.varied)
-    n_columns = groups + (n_ind + n_agg if space.weights is not None else 0)
-    rows_per_n = groups + 2 if method == "sobol" else 1
-    variants = 1
-    for name in ("imputation", "treatment", "normalisation"):
-        variants *= len(getattr(space, name) or (1,))
-    need, per, fixed = memory_needed(
-        int(n) * rows_per_n, n_countries=len(dataset.values), n_keep=n_agg if nodes == "all" else 1,
-        n_nodes=n_ind + n_agg, n_columns=n_columns, sobol=method == "sobol", variants=variants, n_indicators=n_ind)
-    reps = f" ({int(n) * rows_per_n:,} replicates)" if rows_per_n > 1 else ""
-    check_fits(need, what=f"an analysis with n = {int(n):,}{reps}", per_unit=per * rows_per_n, fixed=fixed)
 
 
 def evaluate(dataset, spec=None, design: Design | None = None, *, nodes: str = "all", chunk: int | None = None,
@@ -399,8 +454,6 @@ def evaluate(dataset, spec=None, design: Design | None = None, *, nodes: str = "
     the same whether they run here, in worker processes or on a cluster, so the
     results are identical bit for bit.
     """
-    from .pool import executor as make_executor
-
     if design is None or not isinstance(design, Design):
         raise SpecError("evaluate needs a Design from draw() or grid()")
     spec = nominal_spec(dataset, spec)
@@ -410,6 +463,8 @@ def evaluate(dataset, spec=None, design: Design | None = None, *, nodes: str = "
         raise SpecError(f"workers must be a whole number >= 1; got {workers!r}")
     if chunk is not None and (isinstance(chunk, bool) or not isinstance(chunk, (int, np.integer)) or chunk < 1):
         raise SpecError(f"chunk must be a whole number >= 1; got {chunk!r}")
+    from .pool import executor as make_executor
+
     engine = _Engine(dataset, spec, design, nodes)
     for w in engine.warnings:
         warnings.warn(w.message, w.category, stacklevel=2)
@@ -418,16 +473,19 @@ def evaluate(dataset, spec=None, design: Design | None = None, *, nodes: str = "
     need, per, fixed = memory_needed(R, n_countries=len(engine.countries), n_keep=n_keep,
                                      n_nodes=len(engine.plan.nodes), n_columns=len(design.columns))
     check_fits(need, what=f"evaluating {R:,} replicates", per_unit=per, fixed=fixed, unit_name="replicates")
-    auto = _auto_chunk(len(engine.countries), len(engine.plan.nodes))
+    auto = _auto_chunk(len(engine.countries), len(engine.cols))
     chunk = int(chunk) if chunk is not None else auto
-    ranks = np.empty((R, len(engine.countries), n_keep), dtype=np.float32)
+    # node-major storage: the index's ranks (the last node) are one contiguous replicates x
+    # countries block, which the results share instead of copying
+    store = np.empty((n_keep, R, len(engine.countries)), dtype=np.float32)
+    ranks = store.transpose(1, 2, 0)
     shifted = np.zeros(R, dtype=bool)
     skipped = np.zeros(R, dtype=bool)
     done = 0
     if executor is None and workers == 1 and scheduler is None:
         for s in range(0, R, chunk):
             stop = min(s + chunk, R)
-            ranks[s:stop], shifted[s:stop], skipped[s:stop] = engine.run(s, stop)
+            store[:, s:stop], shifted[s:stop], skipped[s:stop] = engine.run(s, stop)
             done += stop - s
             if progress is not None:
                 progress(done, R)
@@ -443,8 +501,8 @@ def evaluate(dataset, spec=None, design: Design | None = None, *, nodes: str = "
             for fut in as_completed(futures):
                 start = futures[fut]
                 r, sh, sk = fut.result()
-                stop = start + len(r)
-                ranks[start:stop], shifted[start:stop], skipped[start:stop] = r, sh, sk
+                stop = start + len(sh)
+                store[:, start:stop], shifted[start:stop], skipped[start:stop] = r, sh, sk
                 done += stop - start
                 if progress is not None:
                     progress(done, R)
@@ -459,8 +517,8 @@ def evaluate(dataset, spec=None, design: Design | None = None, *, nodes: str = "
                    for s in range(0, R, per_task)]
         for fut in as_completed(futures):
             start, r, sh, sk = fut.result()
-            stop = start + len(r)
-            ranks[start:stop], shifted[start:stop], skipped[start:stop] = r, sh, sk
+            stop = start + len(sh)
+            store[:, start:stop], shifted[start:stop], skipped[start:stop] = r, sh, sk
             done += stop - start
             if progress is not None:
                 progress(done, R)

@@ -10,7 +10,7 @@ import os
 
 from ..errors import SpecError
 
-__all__ = ["available_memory", "format_bytes", "check_fits"]
+__all__ = ["available_memory", "format_bytes", "check_fits", "memory_needed", "check_memory", "CHUNK_BYTES"]
 
 
 def available_memory() -> int:
@@ -65,3 +65,39 @@ def check_fits(need: float, *, what: str, per_unit: float, unit_name: str = "n",
     hint = f"at most {unit_name} = {fits:,} fits" if fits > 0 else "nothing of this size fits"
     raise SpecError(f"{what} would need about {format_bytes(need)} of memory, but about "
                     f"{format_bytes(available)} is available; {hint}")
+
+
+#: Bytes of replicate x country x node scores one chunk of the engine may hold.
+CHUNK_BYTES = 48e6
+
+
+def memory_needed(n_rows, *, n_countries, n_keep, n_nodes, n_columns, sobol=False, variants=1, n_indicators=0):
+    """Bytes an analysis of ``n_rows`` replicates keeps (plus one chunk's working set).
+
+    Per replicate: its ranks (float32, countries x kept nodes; the result's table of
+    index ranks shares their memory), its weights and design row (float64), and for a Sobol analysis the
+    standardised outputs and the per-input terms of the estimators (about 40 bytes per
+    country). Fixed: the stacked upstream variants and one chunk of scores with its
+    temporaries.
+    """
+    per = 4.0 * n_countries * n_keep + 24.0 * n_nodes + 32.0 * n_columns + 128.0
+    if sobol:
+        per += 40.0 * n_countries
+    fixed = 8.0 * variants * n_countries * n_indicators + 4 * CHUNK_BYTES
+    return fixed + per * n_rows, per, fixed
+
+
+def check_memory(dataset, space, n, method="ua", *, nodes="all") -> None:
+    """Refuse (SpecError) an analysis that would not fit in the memory available, before drawing it."""
+    n_ind, n_agg = len(dataset.indicators), len(dataset.structure)
+    groups = len(space.varied)
+    n_columns = groups + (n_ind + n_agg if space.weights is not None else 0)
+    rows_per_n = groups + 2 if method == "sobol" else 1
+    variants = 1
+    for name in ("imputation", "treatment", "normalisation"):
+        variants *= len(getattr(space, name) or (1,))
+    need, per, fixed = memory_needed(
+        int(n) * rows_per_n, n_countries=len(dataset.values), n_keep=n_agg if nodes == "all" else 1,
+        n_nodes=n_ind + n_agg, n_columns=n_columns, sobol=method == "sobol", variants=variants, n_indicators=n_ind)
+    reps = f" ({int(n) * rows_per_n:,} replicates)" if rows_per_n > 1 else ""
+    check_fits(need, what=f"an analysis with n = {int(n):,}{reps}", per_unit=per * rows_per_n, fixed=fixed)

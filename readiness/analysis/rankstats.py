@@ -26,12 +26,12 @@ def band_limits(n_countries: int) -> dict:
     return {name: (side, size if size >= 1 else size * n_countries) for name, (side, size) in BANDS.items()}
 
 
-def _block_stats(block, n_countries, limits):
-    """Statistics of each column of ``block`` (replicates x columns, NaN = missing)."""
-    nvalid = (~np.isnan(block)).sum(axis=0)
-    s = np.sort(block, axis=0)  # NaN last
+def _block_stats(bt, n_countries, limits):
+    """Statistics of each row of ``bt`` (columns x replicates, C-contiguous, NaN = missing)."""
+    nvalid = bt.shape[1] - np.isnan(bt).sum(axis=1)
+    s = np.sort(bt, axis=1)  # NaN last
     out = {}
-    cols = np.arange(block.shape[1])
+    cols = np.arange(bt.shape[0])
     last = np.maximum(nvalid - 1, 0)
     none = nvalid == 0
     for name, q in QUANTILES.items():
@@ -39,16 +39,17 @@ def _block_stats(block, n_countries, limits):
         h = last * q
         lo = np.floor(h).astype(np.int64)
         hi = np.minimum(lo + 1, last)
-        x_lo = s[lo, cols].astype(np.float64)
-        x_hi = s[hi, cols].astype(np.float64)
+        x_lo = s[cols, lo].astype(np.float64)
+        x_hi = s[cols, hi].astype(np.float64)
         out[name] = np.where(none, np.nan, x_lo + (h - lo) * (x_hi - x_lo))
     with np.errstate(invalid="ignore", divide="ignore"):
         denom = np.where(none, np.nan, nvalid)
-        out["mean_rank"] = np.nansum(block, axis=0, dtype=np.float64) / denom
+        # whole-number ranks: their sum is exact in float64, in any order
+        out["mean_rank"] = np.nansum(bt, axis=1, dtype=np.float64) / denom
         for name, (side, limit) in limits.items():
-            hit = (block <= limit) if side == "top" else (block > n_countries - limit)
-            hit &= block > 0
-            out[f"p_{name}"] = hit.sum(axis=0) / denom
+            hit = (bt <= limit) if side == "top" else (bt > n_countries - limit)
+            hit &= bt > 0
+            out[f"p_{name}"] = np.count_nonzero(hit, axis=1) / denom
     return out
 
 
@@ -75,7 +76,8 @@ def rank_stats(ranks, valid, nominal, n_countries) -> dict:
     Notes
     -----
     Quantiles are linear (type 7, R's and numpy's default) over the valid, non-missing
-    replicates. Memory: one block of about ``BLOCK_VALUES`` ranks at a time, plus the
+    replicates. Memory: one block of about ``BLOCK_VALUES`` ranks of one node at a time
+    (in any memory layout of ``ranks``: nothing is reshaped or copied whole), plus the
     outputs: linear in the number of countries.
 
     Examples
@@ -85,22 +87,23 @@ def rank_stats(ranks, valid, nominal, n_countries) -> dict:
     >>> s["median_rank"].ravel().tolist(), s["mean_rank"].ravel().round(3).tolist()
     ([1.0, 2.0], [1.333, 1.667])
     """
-    shape = ranks.shape[1:]
-    m = int(np.prod(shape))
-    flat = ranks.reshape(ranks.shape[0], m)
+    n_rep, nc, n_nodes = ranks.shape
     rows = np.flatnonzero(np.asarray(valid, dtype=bool))
+    every = len(rows) == n_rep
     limits = band_limits(n_countries)
     names = list(QUANTILES) + ["mean_rank"] + [f"p_{b}" for b in limits]
-    out = {name: np.empty(m) for name in names}
+    out = {name: np.empty((nc, n_nodes)) for name in names}
     width = max(1, BLOCK_VALUES // max(1, len(rows)))
-    for start in range(0, m, width):
-        stop = min(start + width, m)
-        block = flat[rows, start:stop] if len(rows) < flat.shape[0] else flat[:, start:stop]
-        for name, values in _block_stats(block, n_countries, limits).items():
-            out[name][start:stop] = values
-    result = {"nominal_rank": nominal, "mean_rank": out["mean_rank"].reshape(shape),
-              "median_rank": out["median_rank"].reshape(shape), "q05": out["q05"].reshape(shape),
-              "q95": out["q95"].reshape(shape)}
+    for j in range(n_nodes):  # node by node, a block of countries at a time: no copy of all ranks
+        node = ranks[:, :, j]
+        for start in range(0, nc, width):
+            stop = min(start + width, nc)
+            block = node[:, start:stop] if every else node[rows, start:stop]
+            bt = np.ascontiguousarray(block.T, dtype=np.float32)  # replicates contiguous per column
+            for name, values in _block_stats(bt, n_countries, limits).items():
+                out[name][start:stop, j] = values
+    result = {"nominal_rank": nominal, "mean_rank": out["mean_rank"], "median_rank": out["median_rank"],
+              "q05": out["q05"], "q95": out["q95"]}
     result["interval_width"] = result["q95"] - result["q05"]
-    result.update({f"p_{b}": out[f"p_{b}"].reshape(shape) for b in limits})
+    result.update({f"p_{b}": out[f"p_{b}"] for b in limits})
     return result

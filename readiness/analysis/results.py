@@ -94,7 +94,8 @@ class UncertaintyResult:
         nodes = pd.concat(long, ignore_index=True)
         reps = ev.params.copy()
         reps["rank_shift"] = ev.rank_shift()
-        idx_ranks = pd.DataFrame(ev.index_ranks, index=ev.params.index, columns=ev.countries.copy())
+        # the index's ranks as they are (the engine stores them contiguous): no copy
+        idx_ranks = pd.DataFrame(ev.index_ranks, index=ev.params.index, columns=ev.countries.copy(), copy=False)
         d = ev.design
         return cls(countries=countries, nodes=nodes, replicates=reps, ranks=idx_ranks, space=d.space,
                    spec=ev.spec, method=d.method, n=d.n, seed=d.seed, fingerprint=ev.nominal.fingerprint(),
