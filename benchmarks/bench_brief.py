@@ -52,7 +52,7 @@ t0 = time.perf_counter(); p0 = c()
 import readiness
 from readiness.briefs import brief_uncertainty, charts_for, render
 from readiness.briefs.context import context
-import weasyprint, matplotlib.figure, matplotlib.backends.backend_svg, jinja2
+import weasyprint, jinja2
 t1 = time.perf_counter(); p1 = c()
 result = readiness.build(readiness.load_dataset())
 ua = brief_uncertainty(result)

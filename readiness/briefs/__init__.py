@@ -7,7 +7,7 @@
 
 :func:`brief` turns a :class:`Result` and a country into bytes; the pieces are
 :mod:`.context` (Result -> plain dict), :mod:`.charts` (SVG strings) and :mod:`.render`
-(Jinja2 + WeasyPrint). WeasyPrint and matplotlib are imported only when a brief is made.
+(Jinja2 + WeasyPrint). WeasyPrint is imported only when a PDF brief is made.
 """
 
 from __future__ import annotations
@@ -30,27 +30,33 @@ def brief_uncertainty(result, *, progress=None):
 
 
 def charts_for(ctx: dict) -> dict:
-    """The SVG charts of a brief, grouped by where the template places them."""
+    """The SVG charts of a brief, grouped by where the template places them.
+
+    Each chart is a dict: ``svg``, ``alt``, ``caption`` (the title), ``labels`` (the chart's
+    words, placed over the SVG: ``{"text", "style"}``), ``width`` and ``height`` (pt),
+    ``legend`` (a list of ``{"key", "symbol", "label"}``) and ``source`` (one line).
+    """
     from . import charts as ch
 
     out = {"page1": [], "page2": [], "origins": []}
     if not ctx["scored"]:
         return out
-    svg, alt = ch.dimension_chart(ctx)
-    out["page1"].append({"svg": svg, "alt": alt, "caption": "Dimension scores against the region's, income group's"
-                         + (" and chosen peers'" if ctx["peers"]["codes"] else "") + " medians"})
+
+    def add(group, chart, caption):
+        legend = [{"key": key, "symbol": ch.LEGEND_KEYS[key][0], "label": label} for key, label in chart["legend"]]
+        out[group].append({**chart, "caption": caption, "legend": legend})
+
+    add("page1", ch.dimension_chart(ctx), "Dimension scores against the region's, income group's"
+        + (" and chosen peers'" if ctx["peers"]["codes"] else "") + " medians")
     if ctx["uncertainty"]:
-        svg, alt = ch.rank_chart(ctx)
-        out["page1"].append({"svg": svg, "alt": alt, "caption": "Rank and 5-95% rank interval among the neighbouring countries"})
-    svg, alt = ch.indicator_chart(ctx)
-    out["page2"].append({"svg": svg, "alt": alt, "caption": "Each indicator's normalised score against all scored countries"})
+        add("page1", ch.rank_chart(ctx), "Rank and 5-95% rank interval among the neighbouring countries")
+    add("page2", ch.indicator_chart(ctx), "Each indicator's normalised score against all scored countries")
     if ctx["languages"]["available"] and ctx["languages"]["rows"]:
-        svg, alt = ch.language_chart(ctx)
-        out["origins"].append({"svg": svg, "alt": alt, "caption": "Main languages by population share and the open-model "
-                                                      "families covering each"})
+        add("origins", ch.language_chart(ctx), "Main languages by population share and the open-model families "
+            "covering each")
     if ctx["compute"]["available"] and ctx["compute"]["rows"]:
-        svg, alt = ch.compute_chart(ctx)
-        out["origins"].append({"svg": svg, "alt": alt, "caption": "The largest GPU clusters hosted in the country (existing or planned), with their owners"})
+        add("origins", ch.compute_chart(ctx), "The largest GPU clusters hosted in the country (existing or "
+            "planned), with their owners")
     return out
 
 

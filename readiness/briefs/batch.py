@@ -35,6 +35,7 @@ def index_html(result, written: dict, failed: dict) -> str:
 
     from ..serialise import display
     from .context import clip
+    from .text import fingerprints
     from .render import assets
 
     ds = result.dataset
@@ -52,7 +53,7 @@ def index_html(result, written: dict, failed: dict) -> str:
     env = Environment(loader=FileSystemLoader(str(assets() / "templates")), autoescape=True)
     return env.get_template("index.html").render(
         rows=rows, dataset=clip(ds.label, 80), version=clip(ds.version or "", 30),
-        fingerprint=result.fingerprint(), n_scored=int(result.scores[idx].notna().sum()))
+        fingerprint=fingerprints(result)[0], n_scored=int(result.scores[idx].notna().sum()))
 
 
 def brief_all(result, folder, *, fmt: str = "pdf", peers=None, workers: int = 1, ua=None, uncertainty=True,
@@ -95,10 +96,11 @@ def brief_all(result, folder, *, fmt: str = "pdf", peers=None, workers: int = 1,
         ua = brief_uncertainty(result)
     from .sections import audit_summary
 
-    audit_summary(result)        # once here; the forked workers inherit it
-    # layout needs the heavy imports; import them once here so forked workers start with them
-    import matplotlib  # noqa: F401
-    import weasyprint  # noqa: F401
+    audit_summary(result)        # once here (with the fingerprints); the forked workers inherit them
+    if fmt == "pdf":     # WeasyPrint, the fonts and the stylesheet: loaded once here, inherited by the workers
+        from .render import preload
+
+        preload()
 
     _SHARED.update(result=result, ua=ua, options={"fmt": fmt, "peers": list(peers or ()), "folder": str(folder)})
     countries = list(result.dataset.countries.index)

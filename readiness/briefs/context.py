@@ -19,7 +19,7 @@ from ..api import attributions, settings_summary
 from ..lookup import resolve_country
 from ..serialise import display
 from . import sections
-from .text import clip, value_text  # noqa: F401  (re-exported)
+from .text import clip, fingerprints, value_text  # noqa: F401  (re-exported)
 
 __all__ = ["context", "value_text", "clip", "data_year"]
 
@@ -292,12 +292,13 @@ def context(result, country, *, peers=None, ua=None, levers=True) -> dict:
     rows = _indicator_rows(result, iso3, scored)
     headline, prof = _headline(result, iso3, scored, peer_codes)
     version = ds.version or ""
+    fingerprint, dataset_fingerprint = fingerprints(result)
     ctx = {
         "country": header,
         "scored": scored,
         "reason": None if scored else clip(re.sub(r"^\s*not scored:\s*", "", str(prof["reason"] or "no data")), 300),
-        "dataset": {"label": clip(ds.label, 80), "version": clip(version, 30), "fingerprint": result.fingerprint(),
-                    "dataset_fingerprint": ds.fingerprint(), "year": data_year(ds),
+        "dataset": {"label": clip(ds.label, 80), "version": clip(version, 30), "fingerprint": fingerprint,
+                    "dataset_fingerprint": dataset_fingerprint, "year": data_year(ds),
                     "settings": settings_summary(result.spec), "n_countries": int(ds.values.shape[0]),
                     "n_indicators": int(ds.values.shape[1]), "n_scored": int(result.scores[result.index_code]
                                                                                .notna().sum())},

@@ -16,10 +16,43 @@ import functools
 import datetime as _dt
 import os
 import re
+import sys
 from importlib.resources import files
 from pathlib import Path
 
-__all__ = ["assets", "AssetFetcher", "document_date", "html", "pdf"]
+__all__ = ["assets", "AssetFetcher", "document_date", "html", "pdf", "preload", "load_weasyprint"]
+
+
+def load_weasyprint():
+    """Import WeasyPrint (once), without ctypes' search for shared libraries on Linux.
+
+    WeasyPrint opens each of its six C libraries by trying several names in turn
+    (``libgobject-2.0-0``, ``gobject-2.0-0``, ``gobject-2.0``, ``libgobject-2.0.so.0``, ...);
+    cffi hands every name that does not open as it is to ``ctypes.util.find_library``,
+    which on Linux runs ``ldconfig``, ``gcc`` and ``ld`` each time: some forty processes,
+    most of a second of a brief's start-up. On Linux the ``.so.N`` names open directly, so
+    the import first runs with that search answering "not found"; should that fail (an
+    unusual layout only the search finds), it is imported again the ordinary way.
+    """
+    if "weasyprint" in sys.modules or not sys.platform.startswith("linux"):
+        import weasyprint
+        return weasyprint
+    import ctypes.util
+    import io
+
+    search = ctypes.util.find_library
+    ctypes.util.find_library = lambda name: None
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):     # WeasyPrint prints advice before it raises
+            import weasyprint
+        return weasyprint
+    except OSError:
+        for name in [m for m in sys.modules if m == "weasyprint" or m.startswith("weasyprint.")]:
+            del sys.modules[name]
+    finally:
+        ctypes.util.find_library = search
+    import weasyprint
+    return weasyprint
 
 
 def assets() -> Path:
@@ -52,29 +85,27 @@ def _environment():
 def html(ctx: dict, charts: dict, *, images: dict | None = None) -> str:
     """The brief as one HTML document.
 
-    With ``images`` (a dict, filled here), the document is for the PDF: the fonts are
-    linked, and each chart is an ``<img alt=...>`` whose SVG bytes are put in ``images``
+    With ``images`` (a dict, filled here), the document is for :func:`pdf`: no CSS (``pdf``
+    applies the stylesheets and fonts, parsed once per process), and each chart is an ``<img alt=...>`` whose SVG bytes are put in ``images``
     under its name, for the fetcher to serve. Without, the document is self-contained:
-    inline CSS and inline ``<svg>`` (with ``<title>``), no fonts linked.
+    inline CSS and inline ``<svg>`` (with ``<title>``), no fonts linked. Either way the
+    chart's words are HTML spans placed over it (``charts[...]["labels"]``).
     """
     from markupsafe import Markup, escape
 
-    root = assets()
-    css = (root / "brief.css").read_text(encoding="utf-8")
+    css = "" if images is not None else (assets() / "brief.css").read_text(encoding="utf-8")
     safe_charts = {}
-    if images is not None:
-        css = (root / "fonts.css").read_text(encoding="utf-8") + css
-        for group, items in charts.items():
-            safe_charts[group] = []
-            for c in items:
+    for group, items in charts.items():
+        safe_charts[group] = []
+        for c in items:
+            if images is not None:
                 name = f"chart-{len(images) + 1}.svg"
-                # the chart's text in the shipped font (fonts.css), never a system font of the same name
-                images[name] = c["svg"].replace("'DejaVu Sans'", "'Readiness DejaVu Sans'").replace(
-                    '"DejaVu Sans"', '"Readiness DejaVu Sans"').encode("utf-8")
-                safe_charts[group].append({"html": Markup(f'<img src="{name}" alt="{escape(c["alt"])}">'),
-                                           "caption": c["caption"]})
-    else:
-        safe_charts = {k: [{"html": Markup(c["svg"]), "caption": c["caption"]} for c in v] for k, v in charts.items()}
+                images[name] = c["svg"].encode("utf-8")
+                markup = Markup(f'<img src="{name}" alt="{escape(c["alt"])}" width="{escape(c["width"])}" '
+                                f'height="{escape(c["height"])}">')
+            else:
+                markup = Markup(c["svg"])
+            safe_charts[group].append({**c, "html": markup})
     name = ctx["country"]["name"]
     meta = {
         "title": f"{name}: sovereign AI readiness brief",
@@ -88,6 +119,7 @@ def html(ctx: dict, charts: dict, *, images: dict | None = None) -> str:
 
 
 def _fetcher_class():
+    load_weasyprint()
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     class _AssetFetcher(URLFetcher):
@@ -143,20 +175,52 @@ def _fixed_clock(date: str | None):
         os.environ.pop("SOURCE_DATE_EPOCH", None)
 
 
+@functools.lru_cache(maxsize=1)
+def _stylesheet():
+    """The brief's fonts and CSS, parsed once per process, with the font configuration holding the fonts.
+
+    Every PDF made in the process shares them (``brief --all`` lays out hundreds of briefs per
+    worker): the fonts are registered with Fontconfig once, not once per brief.
+    """
+    load_weasyprint()
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
+
+    root = assets()
+    fonts = FontConfiguration()
+    text = (root / "fonts.css").read_text(encoding="utf-8") + (root / "brief.css").read_text(encoding="utf-8")
+    sheet = CSS(string=text, base_url=root.resolve().as_uri() + "/", url_fetcher=AssetFetcher(root),
+                font_config=fonts)
+    return fonts, sheet
+
+
+def preload():
+    """Load what every PDF brief needs (WeasyPrint, the stylesheet and fonts, the chart font metrics) and
+    lay out a tiny page, so that processes forked afterwards (``brief --all``) start warm."""
+    from .svg import text_width
+
+    text_width("x", 1)
+    pdf('<p lang="en">x <strong>y</strong> <em>z</em></p>', date=None)
+
+
 def pdf(document: str, *, images: dict | None = None, fetcher=None, date: str | None = None) -> bytes:
     """The HTML document (from ``html(..., images=images)``) as a tagged PDF/UA-1, reproducible byte for byte.
 
     ``date`` (ISO, as :func:`document_date` gives) stamps the embedded font subsets,
-    unless ``SOURCE_DATE_EPOCH`` is set.
+    unless ``SOURCE_DATE_EPOCH`` is set. The stylesheet and fonts are the package's own
+    (:func:`_stylesheet`); ``fetcher`` serves the charts and refuses anything else.
     """
     import logging
 
+    load_weasyprint()
     from weasyprint import HTML
 
     fetcher = fetcher or AssetFetcher()
     fetcher.images = dict(images or {})
     logging.getLogger("weasyprint").setLevel(logging.CRITICAL)   # refused fetches are counted, not printed
+    fonts, sheet = _stylesheet()
     base = assets().resolve().as_uri() + "/"
     doc = HTML(string=document, base_url=base, url_fetcher=fetcher)
     with _fixed_clock(date):
-        return doc.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=b"readiness-brief")
+        return doc.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=b"readiness-brief", stylesheets=[sheet],
+                             font_config=fonts)

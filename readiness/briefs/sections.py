@@ -18,6 +18,7 @@ from ..analysis.levers import levers as find_levers
 from ..io.trade import INDICATOR_CODES
 from ..serialise import display
 from .text import clip as _clip
+from .text import fingerprints
 
 __all__ = ["strengths_weaknesses", "rule_size", "sovereignty", "languages", "hosted_compute", "levers",
            "unavailable_levers", "method_note", "audit_summary", "not_scored"]
@@ -274,7 +275,7 @@ _AUDITS: dict = {}      # fingerprint -> audit summary: computed once per result
 
 def audit_summary(result):
     """The statistical audit's headline in one paragraph: alpha per dimension, PC1 share, flagged indicators."""
-    key = result.fingerprint()
+    key = fingerprints(result)[0]
     if key in _AUDITS:
         return _AUDITS[key]
     head = audit(result).headline()

@@ -1,10 +1,12 @@
-"""Text helpers shared by the brief's context and sections."""
+"""Helpers shared by the brief's context and sections: display text, and the result's fingerprints."""
 
 from __future__ import annotations
 
 import math
 
-__all__ = ["clip", "value_text"]
+__all__ = ["clip", "value_text", "fingerprints"]
+
+_FINGERPRINTS: dict = {}     # id(result) -> (result, its fingerprint, its dataset's): see fingerprints()
 
 
 def clip(text, limit: int = 120) -> str:
@@ -29,3 +31,19 @@ def value_text(value) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
+
+
+def fingerprints(result) -> tuple[str, str]:
+    """``(result.fingerprint(), result.dataset.fingerprint())``, computed once per result object.
+
+    Each hashes the whole dataset as CSV (tens of milliseconds); a brief needs them several
+    times and ``brief --all`` once per country, so they are kept while the result lives (the
+    entry holds the result, so its id cannot be reused).
+    """
+    hit = _FINGERPRINTS.get(id(result))
+    if hit is None or hit[0] is not result:
+        if len(_FINGERPRINTS) >= 8:
+            _FINGERPRINTS.clear()
+        hit = (result, result.fingerprint(), result.dataset.fingerprint())
+        _FINGERPRINTS[id(result)] = hit
+    return hit[1], hit[2]
