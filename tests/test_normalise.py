@@ -120,3 +120,41 @@ def test_zscore_of_a_column_does_not_depend_on_its_neighbours():
     whole = normalise(x, meta, method="zscore")
     for j in range(7):
         np.testing.assert_array_equal(whole[:, j], normalise(x[:, [j]], meta.iloc[[j]], method="zscore")[:, 0])
+
+
+# --- ranks: one sort of packed integer keys equals counting the smaller values --------------------------------
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+from hypothesis.extra.numpy import arrays  # noqa: E402
+
+from readiness.rank import rank_ascending, rank_descending  # noqa: E402
+
+
+def _brute_min_ranks(x):
+    """1 + the number of smaller values in the column (NaN: NaN), column by column."""
+    out = np.full(x.shape, np.nan)
+    for j in range(x.shape[1]):
+        col = x[:, j]
+        ok = ~np.isnan(col)
+        out[ok, j] = 1 + (col[ok][:, None] > col[ok][None, :]).sum(axis=1)
+    return out
+
+
+@settings(max_examples=150, deadline=None)
+@given(arrays(np.float64, st.tuples(st.integers(1, 60), st.integers(1, 4)),
+              elements=st.one_of(st.floats(allow_nan=True, allow_infinity=True),
+                                 st.sampled_from([0.0, -0.0, 1.0, 1.0 + 2**-52, 1.0 - 2**-53, -1.0, np.nan]))))
+def test_ranks_equal_counting_smaller_values(x):
+    np.testing.assert_array_equal(rank_ascending(x), _brute_min_ranks(x))
+    np.testing.assert_array_equal(rank_descending(x), _brute_min_ranks(-x))
+
+
+def test_ranks_of_close_values_and_ties_in_long_columns():
+    rng = np.random.default_rng(5)
+    base = rng.random((3000, 3)) * 100
+    x = np.concatenate([base, np.nextafter(base[:500], np.inf), base[:200]])  # near-ties beyond the packed bits
+    x[rng.random(x.shape) < 0.05] = np.nan
+    x[:50, 1] = -0.0
+    x[50:80, 1] = 0.0
+    np.testing.assert_array_equal(rank_ascending(x), _brute_min_ranks(x))
+    np.testing.assert_array_equal(rank_descending(x, axis=0), _brute_min_ranks(-x))
