@@ -19,7 +19,9 @@ Cases:
 
 Kept answers are off (READINESS_NO_CACHE=1): every run computes. Wall time depends on how
 busy the machine is (the load average is printed); CPU time (user + sys of the child) less so.
-The recorded figures are this benchmark's on 2026-11-29 before the audit's speed work.
+The recorded "before" figures: the same parts, same harness, on the same tree with the audit's
+files (analysis/audit*.py, weights_opt.py, cli/audit.py) as of commit 27298ae, before the
+speed work; 2026-11-29 23:50 UTC, medians of 7, load average 2.8 on 2 cores.
 
 Run: python benchmarks/bench_audit.py
 """
@@ -41,9 +43,8 @@ from readiness.analysis.audit import audit, optimise_weights
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 ASEM = ROOT / "tests" / "conformance" / "asem.xlsx"
-#: Before the speed work (commit 27298ae), same machine, load average about 0.5.
-RECORDED = {"cold_cpu": 1.33, "own_ms": {"import audit": 23.0, "compute": 72.0, "fingerprint": 17.0,
-                                         "import rich": 36.0, "render": 94.0}}
+#: Before the speed work (the audit's files as of 27298ae): CPU ms, see the module docstring.
+RECORDED = {"import audit": 6.3, "compute": 57.8, "fingerprint": 12.8, "import rich": 33.4, "render": 118.6}
 
 # The audit's own work from a cold interpreter, part by part (printed as JSON: CPU seconds).
 _PARTS = r"""
@@ -127,20 +128,19 @@ def main():
     nwall, ncpu = cold(["audit"], bytecode=False)
     bwall, bcpu = cold(["score", "-c", country])
     iwall, icpu = cold([], command=[sys.executable, "-c", "import readiness.cli.main, pandas, numpy"])
-    print(f"cold start readiness audit (default data): {wall:.2f} s wall, {cpu:.2f} s CPU (target < 1 s; "
-          f"recorded before: {RECORDED['cold_cpu']:.2f} s CPU without bytecode cache)")
+    print(f"cold start readiness audit (default data): {wall:.2f} s wall, {cpu:.2f} s CPU (target < 1 s)")
     print(f"  without bytecode cache:                   {nwall:.2f} s wall, {ncpu:.2f} s CPU")
     print(f"baseline readiness score -c {country}:      {bwall:.2f} s wall, {bcpu:.2f} s CPU; "
           f"ratio audit/score {wall / bwall:.2f} wall, {cpu / bcpu:.2f} CPU")
     print(f"floor: import readiness.cli.main, pandas, numpy: {iwall:.2f} s wall, {icpu:.2f} s CPU")
     parts = own_parts()
     own = sum(v for name, v in parts.items() if name != "load and build")
-    before = sum(RECORDED["own_ms"].values())
+    before = sum(RECORDED.values())
     print(f"audit's own work, cold (CPU ms): {own:.0f} (recorded before: {before:.0f}, "
           f"ratio {own / before:.2f}); load and build {parts['load and build']:.0f}")
     for name, value in parts.items():
         if name != "load and build":
-            print(f"  {name:12s} {value:6.1f}  (before {RECORDED['own_ms'][name]:5.1f})")
+            print(f"  {name:12s} {value:6.1f}  (before {RECORDED[name]:5.1f})")
     asem = readiness.build(readiness.load_dataset(ASEM))
     for name, res in (("default", result), ("ASEM", asem)):
         t = timed(lambda: (audit(res).tables(), audit(res).headline()))

@@ -4,6 +4,7 @@ COINr conformance on its ASEM example is in tests/conformance/test_audit_coinr.p
 """
 
 import json
+import os
 import subprocess
 import sys
 
@@ -362,4 +363,14 @@ def test_audit_does_not_import_heavy_packages(asem_path):
             f"cli(['audit', '--data', r'{asem_path}'], standalone_mode=False); "
             "print('HEAVY', [m for m in ('weasyprint', 'matplotlib', 'sklearn', 'scipy') if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().endswith("HEAVY []")
+
+
+def test_audit_table_on_the_default_data_imports_only_what_it_shows():
+    # the default data are CSV files: no openpyxl unless --out; optimise_weights not needed
+    code = ("import sys; from readiness.cli import cli; cli(['audit'], standalone_mode=False); "
+            "print('HEAVY', [m for m in ('scipy', 'sklearn', 'openpyxl', 'readiness.analysis.weights_opt') "
+            "if m in sys.modules])")
+    env = {**os.environ, "READINESS_NO_CACHE": "1"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout
     assert out.strip().endswith("HEAVY []")
