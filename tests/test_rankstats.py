@@ -94,3 +94,21 @@ def test_equal_to_the_histogram_method_on_real_data(which, asem_path):
     n = len(ev.countries)
     _assert_identical(rank_stats(ev.ranks, ev.valid, ev.nominal_ranks, n),
                       _histogram_stats(ev.ranks, ev.valid, ev.nominal_ranks, n))
+
+
+def test_counting_and_sorting_give_identical_numbers(monkeypatch):
+    # fewer possible ranks than replicates: ranks are counted; the sort is the reference
+    rng = np.random.default_rng(3)
+    cases = []
+    for trial in range(60):
+        reps, nc = int(rng.integers(20, 300)), int(rng.integers(1, 15))
+        n = nc + int(rng.integers(0, 4))
+        r = rng.integers(1, n + 1, size=(reps, nc, 2)).astype(np.float32)
+        r[rng.random(r.shape) < 0.3 * rng.random()] = np.nan
+        r[:, 0, 0] = np.nan if trial % 5 == 0 else r[:, 0, 0]
+        r[0, -1, 1] = (0.0, 1.5, -2.0, r[0, -1, 1])[trial % 4]  # not ranks: the sort takes these blocks
+        cases.append((r, rng.random(reps) > 0.2, n))
+    counted = [rank_stats(r, v, np.zeros(r.shape[1:]), n) for r, v, n in cases]
+    monkeypatch.setattr(rankstats, "_counted_stats", lambda *args: None)
+    for (r, v, n), c in zip(cases, counted):
+        _assert_identical(c, rank_stats(r, v, np.zeros(r.shape[1:]), n))

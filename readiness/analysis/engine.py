@@ -419,7 +419,7 @@ def evaluate(dataset, spec=None, design: Design | None = None, *, nodes: str = "
     nodes : {"all", "index"}, default="all"
         Keep the ranks of every aggregate node (every level) or of the index only.
     chunk : int, optional
-        Replicates per block (default: about 48 MB of scores per block).
+        Replicates per block (default: about 8 MB of scores per block).
     workers : int, default=1
         Local worker threads evaluating blocks (1: one after another). Threads share the
         engine (numpy releases the GIL in the heavy kernels), so no worker repeats its

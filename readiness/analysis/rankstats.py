@@ -53,6 +53,54 @@ def _block_stats(bt, n_countries, limits):
     return out
 
 
+def _counted_stats(block, n_countries, limits, top):
+    """The statistics of each column of ``block`` (replicates x columns) from the count of each rank 1..top.
+
+    Exact, and equal to :func:`_block_stats`, for whole-number ranks from 1 to ``top``
+    (NaN = missing); None when the block holds anything else. Linear in the replicates
+    (no sort): used when there are fewer possible ranks than replicates.
+    """
+    cols = block.shape[1]
+    nb = top + 1
+    nan = np.isnan(block)
+    with np.errstate(invalid="ignore"):
+        iv = block.astype(np.int64)
+    iv[nan] = 0
+    # whole numbers from 1 to top only (a 0 would be counted as missing): else the sort decides
+    if iv.size and (iv.min() < 0 or iv.max() > top or not np.all((iv == block) | nan)
+                    or np.count_nonzero(iv == 0) != nan.sum()):
+        return None
+    iv += np.arange(cols, dtype=np.int64) * nb
+    counts = np.bincount(iv.ravel(), minlength=cols * nb).reshape(cols, nb)
+    cum = np.cumsum(counts[:, 1:], axis=1)              # cum[:, k - 1]: how many ranks <= k
+    nvalid = cum[:, -1]
+    last = np.maximum(nvalid - 1, 0)
+    none = nvalid == 0
+
+    def order_stat(pos):  # the value at 0-based position ``pos`` of each sorted column
+        return (1 + (cum <= pos[:, None]).sum(axis=1)).astype(np.float64)
+
+    def at_most(k):  # how many ranks <= k (a whole number)
+        k = int(k)
+        return np.zeros(cols, dtype=np.int64) if k < 1 else cum[:, min(k, top) - 1]
+
+    out = {}
+    for name, q in QUANTILES.items():
+        h = last * q
+        lo = np.floor(h).astype(np.int64)
+        hi = np.minimum(lo + 1, last)
+        x_lo, x_hi = order_stat(lo), order_stat(hi)
+        out[name] = np.where(none, np.nan, x_lo + (h - lo) * (x_hi - x_lo))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        denom = np.where(none, np.nan, nvalid)
+        out["mean_rank"] = (counts[:, 1:] * np.arange(1, nb)).sum(axis=1) / denom
+        for name, (side, limit) in limits.items():
+            # whole-number ranks: r <= limit is r <= floor(limit); r > t is r > floor(t)
+            hit = at_most(np.floor(limit)) if side == "top" else nvalid - at_most(np.floor(n_countries - limit))
+            out[f"p_{name}"] = hit / denom
+    return out
+
+
 def rank_stats(ranks, valid, nominal, n_countries) -> dict:
     """Per (country, node) statistics of replicate ranks.
 
@@ -76,7 +124,9 @@ def rank_stats(ranks, valid, nominal, n_countries) -> dict:
     Notes
     -----
     Quantiles are linear (type 7, R's and numpy's default) over the valid, non-missing
-    replicates. Memory: one block of about ``BLOCK_VALUES`` ranks of one node at a time
+    replicates. With fewer possible ranks than replicates, each column's ranks are
+    counted (linear time), else sorted; both are exact and give the same numbers.
+    Memory: one block of about ``BLOCK_VALUES`` ranks of one node at a time
     (in any memory layout of ``ranks``: nothing is reshaped or copied whole), plus the
     outputs: linear in the number of countries.
 
@@ -94,13 +144,19 @@ def rank_stats(ranks, valid, nominal, n_countries) -> dict:
     names = list(QUANTILES) + ["mean_rank"] + [f"p_{b}" for b in limits]
     out = {name: np.empty((nc, n_nodes)) for name in names}
     width = max(1, BLOCK_VALUES // max(1, len(rows)))
+    # fewer possible ranks than replicates: count each rank (linear) instead of sorting
+    top = max(int(n_countries), nc)
+    count = top + 1 <= len(rows)
     for j in range(n_nodes):  # node by node, a block of countries at a time: no copy of all ranks
         node = ranks[:, :, j]
         for start in range(0, nc, width):
             stop = min(start + width, nc)
             block = node[:, start:stop] if every else node[rows, start:stop]
-            bt = np.ascontiguousarray(block.T, dtype=np.float32)  # replicates contiguous per column
-            for name, values in _block_stats(bt, n_countries, limits).items():
+            stats = _counted_stats(block, n_countries, limits, top) if count else None
+            if stats is None:
+                bt = np.ascontiguousarray(block.T, dtype=np.float32)  # replicates contiguous per column
+                stats = _block_stats(bt, n_countries, limits)
+            for name, values in stats.items():
                 out[name][start:stop, j] = values
     result = {"nominal_rank": nominal, "mean_rank": out["mean_rank"], "median_rank": out["median_rank"],
               "q05": out["q05"], "q95": out["q95"]}
