@@ -75,9 +75,21 @@ def _by_group(x, groups, func):
     blank = pd.isna(labels) | (labels == "")
     codes, uniques = pd.factorize(np.where(blank, None, labels), use_na_sentinel=True)
     stats = np.full((len(uniques) + 1, x.shape[1]), np.nan)  # the last row: no group, stays missing
-    for g in range(len(uniques)):
-        stats[g] = _column_stat(x[codes == g], func)[0]
-    return np.where(np.isnan(x), stats[np.where(codes < 0, len(uniques), codes)], x)
+    xt = x.T  # (indicator, country): a group's values of a few indicators at a time, each row contiguous
+    step = max(1, _BLOCK // max(1, x.shape[0]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for g in range(len(uniques)):
+            members = np.flatnonzero(codes == g)
+            for j in range(0, x.shape[1], step):
+                stats[g, j: j + step] = func(np.ascontiguousarray(xt[j: j + step, members]), axis=1)
+    out = np.array(x, dtype=float, order="K")
+    r, c = np.nonzero(np.isnan(x))  # fill only the gaps
+    out[r, c] = stats[np.where(codes < 0, len(uniques), codes)[r], c]
+    return out
+
+
+_BLOCK = 1 << 20  # values per block in the group statistics
 
 
 @IMPUTATIONS.register("group_mean")

@@ -296,7 +296,8 @@ def build(dataset, spec: Spec | None = None, *, reuse: Result | None = None, **s
     rows = np.flatnonzero(kept)
     # 3. treat (per indicator)
     cols = _redo(3, start, changed)
-    screened = _splice(stages.get("screened"), imp[rows], cols, lambda c: imp[np.ix_(rows, c)])
+    every = len(rows) == imp.shape[0]  # every country kept: the screened stage is the imputed one (no copy)
+    screened = _splice(stages.get("screened"), imp if every else imp[rows], cols, lambda c: imp[np.ix_(rows, c)])
     treated, details = _step_treat(screened, spec, cols, stages, memo)
     # 4. normalise (per indicator)
     cols = _redo(4, start, changed)
@@ -340,9 +341,13 @@ def _splice(prev_frame, full, cols, compute):
 
 
 def _step_denominate(raw, ind, dataset, spec, cols, stages):
-    def run(values):
-        den = denominate(values, ind, dataset.countries) if spec.denominate else values
-        return (transform(den, ind) if spec.transform else den).to_numpy(dtype=float)
+    divide = spec.denominate and (ind["denominator"].reindex(raw.columns).fillna("") != "").any()
+    kinds = ind["transform"].reindex(raw.columns)
+    log = spec.transform and ((kinds != "none") & kinds.notna()).any()
+
+    def run(values):  # nothing to divide or transform: the raw values themselves (no copy)
+        den = denominate(values, ind, dataset.countries) if divide else values
+        return (transform(den, ind) if log else den).to_numpy(dtype=float)
 
     if cols is None:
         return np.asarray(run(raw), dtype=float)

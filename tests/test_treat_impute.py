@@ -108,16 +108,17 @@ def _ref_stats(v):
     n = v.size
     if n < 3:
         return np.nan, np.nan
-    d = v - v.mean()
-    d2 = d * d
-    m2 = d2.sum()
-    if m2 == 0:
-        return np.nan, np.nan
-    sk = np.sqrt(n) * (d2 * d).sum() / m2**1.5 * np.sqrt(n * (n - 1)) / (n - 2)
-    if n < 4:
-        return sk, np.nan
-    r = n * (d2 * d2).sum() / m2**2
-    return sk, ((n + 1) * (r - 3) + 6) * (n - 1) / ((n - 2) * (n - 3))
+    with np.errstate(invalid="ignore", over="ignore"):  # infinite values: NaN statistics (they pass)
+        d = v - v.mean()
+        d2 = d * d
+        m2 = d2.sum()
+        if m2 == 0:
+            return np.nan, np.nan
+        sk = np.sqrt(n) * (d2 * d).sum() / m2**1.5 * np.sqrt(n * (n - 1)) / (n - 2)
+        if n < 4:
+            return sk, np.nan
+        r = n * (d2 * d2).sum() / m2**2
+        return sk, ((n + 1) * (r - 3) + 6) * (n - 1) / ((n - 2) * (n - 3))
 
 
 def _ref_passes(sk, ku, skew_max, kurt_max):
@@ -249,3 +250,28 @@ def test_row_statistics_equal_the_one_column_ones_bit_for_bit(n):
     for i in range(5):
         ref = _ref_stats(x[i][~np.isnan(x[i])])
         assert _same(sk[i], ref[0]) and _same(ku[i], ref[1])
+
+
+@pytest.mark.parametrize("method,func", [("group_mean", np.nanmean), ("group_median", np.nanmedian)])
+def test_group_imputation_fills_each_gap_with_its_group_statistic(monkeypatch, method, func):
+    import readiness.impute as impute_module
+
+    rng = np.random.default_rng(11)
+    x = rng.lognormal(size=(300, 7))
+    x[rng.random(x.shape) < 0.2] = np.nan
+    x[:, 3] = np.nan  # no value at all: stays missing
+    groups = rng.choice(["a", "b", "", "c"], size=300).astype(object)
+    groups[groups == "c"] = None
+    monkeypatch.setattr(impute_module, "_BLOCK", 600)  # two indicators per block: the blocks give the same numbers
+    out, mask = impute(x, method=method, groups=groups)
+    expected = x.copy()
+    for g in ("a", "b"):
+        rows = groups == g
+        with np.errstate(all="ignore"):
+            stat = np.array([func(x[rows, j]) if (~np.isnan(x[rows, j])).any() else np.nan for j in range(7)])
+        fill = np.isnan(x) & rows[:, None]
+        expected[fill] = np.broadcast_to(stat, x.shape)[fill]
+    np.testing.assert_array_equal(out, expected)
+    np.testing.assert_array_equal(mask, np.isnan(x) & ~np.isnan(expected))
+    assert np.isnan(out[:, 3]).all() and np.isnan(out[(groups == "") | pd.isna(groups)]).sum() == np.isnan(
+        x[(groups == "") | pd.isna(groups)]).sum()
