@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["col_letter", "cell_ref", "blank", "number", "text", "describe", "numbers", "MAX_PROBLEMS",
-           "capped"]
+           "capped", "decimals"]
 
 #: Errors shown at most; the rest are counted.
 MAX_PROBLEMS = 50
@@ -128,3 +128,87 @@ def capped(problems: list) -> list:
     rest = len(problems) - MAX_PROBLEMS
     return list(problems[:MAX_PROBLEMS]) + [f"... and {rest:,} more problem{'s' if rest > 1 else ''} "
                                             f"(the first {MAX_PROBLEMS} are shown)"]
+
+
+# -- numbers in XML bytes, many at once (the workbook reader) --------------------------------------
+
+_DECIMAL = np.zeros(256, dtype=bool)
+_DECIMAL[list(b"0123456789.eE+-")] = True
+_DECIMAL_LINE = _DECIMAL.copy()
+_DECIMAL_LINE[10] = True
+_NOT_INT = np.zeros(256, dtype=bool)
+_NOT_INT[list(b".eE")] = True
+#: pandas before 3.1 rounds some long decimals 1 ulp off unless asked for the round-trip converter.
+_PRECISION = {} if tuple(int(p) for p in pd.__version__.split(".")[:2] if p.isdigit()) >= (3, 1) else {
+    "float_precision": "round_trip"}
+
+
+def decimals(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Parse the decimal texts ``buf[starts[k]:ends[k]]`` (bytes as uint8) as float64, all at once.
+
+    A text is parsed here when it is 1 to 20 characters of ``0-9 . e E + -`` (what Excel,
+    LibreOffice and openpyxl write in a numeric cell); the rest are left to the caller.
+    The conversion is correctly rounded (pandas' C parser), so a float written with
+    ``repr`` reads back bit for bit.
+
+    Returns
+    -------
+    values : ndarray of float
+        NaN where not parsed.
+    ok : ndarray of bool
+        Parsed here.
+    whole : ndarray of bool
+        Written without a point or exponent (an integer, as openpyxl reads it). Such a
+        text longer than 15 characters is left to the caller (the float might not be
+        the exact integer).
+    """
+    import io
+
+    lengths = ends - starts
+    n = len(starts)
+    values = np.full(n, np.nan)
+    ok = (lengths >= 1) & (lengths <= 20)
+    whole = np.zeros(n, dtype=bool)
+    if not ok.all():
+        idx = np.flatnonzero(ok)
+        if not len(idx):
+            return values, ok, whole
+        s, ln = starts[idx], lengths[idx]
+    else:
+        idx, s, ln = np.arange(n), starts, lengths
+    # each text and the byte after it (turned into a line end), gathered in one go
+    first = np.cumsum(ln + 1) - (ln + 1)
+    step = np.ones(int(first[-1] + ln[-1] + 1), dtype=np.int64)
+    step[0] = s[0]
+    step[first[1:]] = s[1:] - s[:-1] - ln[:-1]
+    out = buf[np.cumsum(step)]
+    out[first + ln] = 10
+    bad = np.flatnonzero(~_DECIMAL_LINE[out])
+    if len(bad):
+        wrong = np.zeros(len(idx), dtype=bool)
+        wrong[np.searchsorted(first, bad, side="right") - 1] = True
+        ok[idx[wrong]] = False
+        keep = np.repeat(~wrong, ln + 1)
+        out, idx, ln = out[keep], idx[~wrong], ln[~wrong]
+        if not len(idx):
+            return values, ok, whole
+        first = np.cumsum(ln + 1) - (ln + 1)
+    point = np.zeros(len(idx), dtype=bool)
+    point[np.searchsorted(first, np.flatnonzero(_NOT_INT[out]), side="right") - 1] = True
+    data = out.tobytes()
+    try:
+        x = pd.read_csv(io.BytesIO(data), header=None, names=["x"], dtype=np.float64, engine="c",
+                        na_filter=False, skip_blank_lines=False, **_PRECISION)["x"].to_numpy()
+    except ValueError:  # some text of those characters is no number ("1-2", "e"): those are left
+        col = pd.read_csv(io.BytesIO(data), header=None, names=["x"], dtype=str, engine="c", na_filter=False,
+                          skip_blank_lines=False)["x"]
+        x = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float)
+    if len(x) != len(idx):
+        ok[:] = False
+        return values, ok, whole
+    values[idx] = x
+    whole[idx] = ~point
+    ok[idx[np.isnan(x) | (~point & (ln > 15))]] = False  # long integers: exact ints are the caller's
+    values[~ok] = np.nan
+    whole &= ok
+    return values, ok, whole

@@ -10,7 +10,11 @@ date-format table):
   embedded objects, or more than :data:`MAX_UNPACKED` bytes once unpacked are each
   refused with one message;
 - every XML part read is checked by expat, and a document type declaration (the
-  door to entity expansion attacks) is refused;
+  door to entity expansion attacks) is refused; a sheet's rows, the bulk of the
+  file, are read by :mod:`readiness.io.sheet` in one vectorised pass that accepts
+  only plain rows of cells (no declaration, comment or entity can hide there: any
+  ``<!`` sends the whole part back through expat), cells with formulas or rich
+  text are checked by expat one block at a time;
 - a sheet's stored ``<dimension>`` is ignored: the cells themselves say how far the
   sheet goes, and more than :data:`MAX_ROWS` rows, :data:`MAX_COLUMNS` columns or
   :data:`MAX_CELLS` cells is refused as soon as it is seen, so time and memory stay
@@ -24,7 +28,6 @@ The file is opened read-only and never written.
 
 from __future__ import annotations
 
-import html
 import re
 import zipfile
 from pathlib import Path
@@ -35,33 +38,18 @@ import pandas as pd
 from ..dataset import Dataset
 from ..errors import InputError, Problem
 from .cells import capped, col_letter
+from .sheet import MAX_CELLS, MAX_COLUMNS, MAX_ROWS, SheetCells, Unusual, hidden_and_merged, read_rows
 from .tables import SHEETS, from_tables
 
 __all__ = ["read_workbook", "read_tables", "MAX_ROWS", "MAX_COLUMNS", "MAX_CELLS", "MAX_UNPACKED"]
 
-#: The largest table read (a stray cell far away would otherwise expand into billions of empty cells).
-MAX_ROWS = 100_000
-MAX_COLUMNS = 2_000
-MAX_CELLS = 6_000_000
 #: At most this many bytes unpacked, summed over the parts read (a zip bomb stops here).
 MAX_UNPACKED = 400 * 2**20
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_CHUNK = 4 * 2**20
+_CHUNK = 8 * 2**20
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-
-# a cell: <c r="B2" s="1" t="s"><f>..</f><v>..</v><is>..</is></c>, r first (as every writer puts it)
-_CELL = re.compile(
-    rb'<c r="([A-Z]{1,3})([0-9]{1,7})"([^>/]*)(?:/>|>(<f[^<]*(?:</f>)?)?(?:<v>([^<]*)</v>|<v\s*/>)?'
-    rb"(?:<is>(.*?)</is>)?(?:<extLst>.*?</extLst>)?</c>)", re.S)
-_ROW_HIDDEN = re.compile(rb'<row\b[^>]*?\br="([0-9]+)"[^>]*?\bhidden="(?:1|true)"')
-_COL = re.compile(rb"<col\b[^>]*>")
-_MERGE = re.compile(rb'<mergeCell\b[^>]*?ref="([^"]+)"')
-_ATTR = re.compile(rb'\b(t|s)="([^"]*)"')
-_T = re.compile(rb"<t\b[^>]*?(?:/>|>([^<]*)</t>)")
-_REF = re.compile(r"([A-Z]{1,3})([0-9]+)")
-
 
 def _fail(name, found, expected="an Excel workbook (.xlsx)"):
     return InputError(Problem(name, None, found, expected))
@@ -151,20 +139,12 @@ def _chunks(zf, member, budget, name):
 
     parser = _parser(name, member)
     try:
-        with zf.open(member) as fh:
-            while True:
-                block = fh.read(_CHUNK)
-                budget.take(len(block), member)
-                parser.Parse(block, not block)
-                if not block:
-                    return
-                yield block
-    except InputError:
-        raise
+        for block in _raw(zf, member, budget, name):
+            parser.Parse(block, False)
+            yield block
+        parser.Parse(b"", True)
     except xml.parsers.expat.ExpatError as exc:
         raise _fail(name, f"malformed XML in {member} ({exc})") from None
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
-        raise _fail(name, f"a damaged or truncated zip ({type(exc).__name__}: {exc})") from None
 
 
 def _xml(zf, member, budget, name):
@@ -229,170 +209,177 @@ def _date_styles(zf, budget, name) -> set:
 
 # -- one sheet ------------------------------------------------------------------------------------
 
-_COLS = {}
+
+def _raw(zf, member, budget, name):
+    """The bytes of ``member`` in chunks, counted against the budget."""
+    try:
+        with zf.open(member) as fh:
+            while True:
+                block = fh.read(_CHUNK)
+                budget.take(len(block), member)
+                if not block:
+                    return
+                yield block
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+        raise _fail(name, f"a damaged or truncated zip ({type(exc).__name__}: {exc})") from None
 
 
-def _col_index(letters: bytes) -> int:
-    j = _COLS.get(letters)
-    if j is None:
-        j = 0
-        for ch in letters:
-            j = j * 26 + ch - 64
-        j -= 1
-        _COLS[letters] = j
-    return j
+def _stream(zf, member, acc, ctx) -> None:
+    """Read a sheet part: head and tail through expat, the rows between by :func:`_rows`."""
+    import xml.parsers.expat
 
+    name, budget = ctx[0], ctx[1]
+    parser = _parser(name, member)
 
-def _text(blob: bytes) -> str:
-    """The text of an inline string's runs."""
-    return html.unescape("".join((m or b"").decode("utf-8") for m in _T.findall(blob)))
+    def outside(data, final=False):
+        hidden_and_merged(data, acc)
+        try:
+            parser.Parse(data, final)
+        except xml.parsers.expat.ExpatError:
+            raise Unusual from None
+
+    state, buf = "head", b""
+    for block in _raw(zf, member, budget, name):
+        buf += block
+        if state == "head":
+            i = buf.find(b"<sheetData")
+            j = buf.find(b">", i) if i >= 0 else -1
+            if j < 0:
+                cut = buf.rfind(b">") + 1   # a '<sheetData' cut by the block boundary comes after it
+                outside(buf[:cut])
+                buf = buf[cut:]
+                continue
+            outside(buf[:j + 1])
+            state = "tail" if buf[j - 1:j] == b"/" else "rows"
+            buf = buf[j + 1:]
+        if state == "rows":
+            k = buf.find(b"</sheetData>")
+            if k >= 0:
+                read_rows(buf[:k], acc)
+                if not acc.between_rows():
+                    raise Unusual
+                buf, state = buf[k:], "tail"
+            else:
+                cut = buf.rfind(b"</row>")
+                cut = cut + 6 if cut >= 0 else (buf.rfind(b"</c>") + 4 if b"</c>" in buf else 0)
+                if cut:
+                    read_rows(buf[:cut], acc)
+                    buf = buf[cut:]
+                elif len(buf) > 16 * _CHUNK:
+                    raise Unusual
+                continue
+        if state == "tail":
+            cut = buf.rfind(b">") + 1
+            outside(buf[:cut])
+            buf = buf[cut:]
+    if state == "rows":
+        raise Unusual
+    outside(buf, True)
 
 
 def _read_sheet(zf, member, sheet, ctx):
     """(frame, problems) of one sheet: header row and body as cell values."""
     name, budget, strings, dates, epoch = ctx
-    rows, cols, vals = [], [], []
-    problems = []
-    hidden_rows, hidden_cols, merges = [], [], []
-    tail = b""
-    count = 0
-    for block in _chunks(zf, member, budget, name):
-        data = tail + block
-        cut = data.rfind(b"</row>")
-        cut = cut + 6 if cut >= 0 else max(data.rfind(b"</c>") + 4, data.rfind(b"/>") + 2, 0)
-        part, tail = data[:cut], data[cut:]
-        count += _scan(part, sheet, rows, cols, vals, problems, strings, dates, epoch)
-        _hidden_and_merged(part, hidden_rows, hidden_cols, merges)
-    count += _scan(tail, sheet, rows, cols, vals, problems, strings, dates, epoch)
-    _hidden_and_merged(tail, hidden_rows, hidden_cols, merges)
-    if not rows:
+    acc = SheetCells(sheet, strings, dates, epoch)
+    try:
+        _stream(zf, member, acc, ctx)
+    except Unusual:
+        for _ in _chunks(zf, member, _Budget(ctx[0]), ctx[0]):  # malformed XML is refused here, with expat's words
+            pass
+        raise InputError(Problem(sheet, None, "sheet XML this reader does not understand",
+                                 "a workbook saved by Excel, LibreOffice or openpyxl")) from None
+    return sheet_frame(acc)
+
+
+def _cat(parts, dtype):
+    return np.concatenate(parts) if parts else np.empty(0, dtype=dtype)
+
+
+def _as_objects(x, whole):
+    out = x.astype(object)
+    out[whole] = x[whole].astype(np.int64).astype(object)  # written as integers: ints, as openpyxl reads them
+    return out
+
+
+def sheet_frame(cells: SheetCells):
+    """(frame, problems): the sheet as a DataFrame (row 1 the header), trailing empty rows dropped.
+
+    Cells are objects (str, int, float, bool, datetime, None), except the number columns of
+    the Data sheet (every column but ``country`` and ``name`` without text in it), which
+    are float64 with NaN for an empty cell.
+    """
+    sheet, problems = cells.sheet, cells.problems
+    if cells.right < 0:
         return pd.DataFrame(), problems
-    r = np.concatenate(rows)
-    c = np.concatenate(cols)
-    v = np.concatenate(vals)
-    nrows, ncols = int(r.max()) + 1, int(c.max()) + 1
-    grid = np.full((nrows, ncols), None, dtype=object)
-    grid[r, c] = v
-    # trailing empty rows go
-    last = nrows
-    while last and not any(_filled(x) for x in grid[last - 1]):
-        last -= 1
+    if cells.order:   # cells out of order: is one written twice?
+        u, counts = np.unique(np.concatenate(cells.order), return_counts=True)
+        if (counts > 1).any():
+            dup = int(u[counts > 1][0])
+            problems.append(Problem(sheet, f"{col_letter(dup % MAX_COLUMNS)}{dup // MAX_COLUMNS + 1}",
+                                    "two cells with this reference in the sheet's XML (a doctored file)",
+                                    "each cell once"))
+    orow, ocol, oval = _cat(cells.orow, np.int64), _cat(cells.ocol, np.int64), _cat(cells.oval, object)
+    filled = np.fromiter((v is not None and not (isinstance(v, str) and not v.strip()) for v in oval), dtype=bool,
+                         count=len(oval))
+    last = max([int(x.max()) + 1 for x in cells.nr if len(x)] + [int(orow[filled].max()) + 1 if filled.any() else 0])
     if not last:
         return pd.DataFrame(), problems
-    grid = grid[:last]
-    header = [("" if x is None else str(x).strip()) for x in grid[0]]
+    header = [""] * (cells.right + 1)
+    for nr, nc, nx, nw in zip(cells.nr, cells.nc, cells.nx, cells.nw):
+        top = nr == 0
+        for j, v in zip(nc[top].tolist(), _as_objects(nx[top], nw[top])):
+            header[j] = str(v).strip()
+    top = orow == 0
+    for j, v in zip(ocol[top].tolist(), oval[top]):
+        header[j] = "" if v is None else str(v).strip()
     while header and header[-1] == "":
         header.pop()
     width = len(header)
-    for ref in merges:
-        problems.append(Problem(sheet, ref.decode("ascii", "replace"), "merged cells",
-                                "one value per cell (unmerge them)"))
-    for row in hidden_rows:
-        if row <= grid.shape[0]:
-            problems.append(Problem(sheet, f"A{row}", "a hidden row", "every row of the table visible "
-                                    "(unhide it, or delete it)"))
-    for tag in hidden_cols:
+    problems += _hidden_problems(cells, last, width)
+    rows = last - 1
+    if rows * width > MAX_CELLS:
+        raise InputError(Problem(sheet, None, f"a table of {rows:,} rows x {width:,} columns",
+                                 f"at most {MAX_CELLS:,} cells (delete stray cells far from the table, then save)"))
+    if not width:
+        return pd.DataFrame(np.empty((rows, 0), dtype=object), columns=[]), problems
+    obj = (orow >= 1) & (orow < last) & (ocol < width)
+    floats = np.ones(width, dtype=bool) if sheet == "Data" and rows else np.zeros(width, dtype=bool)
+    floats[ocol[obj]] = False
+    floats &= ~np.isin(np.array(header, dtype=object), ["country", "name"])
+    fcols, ocols = np.flatnonzero(floats), np.flatnonzero(~floats)
+    place = np.zeros(width + 1, dtype=np.int64)            # column -> its place in its block (beyond: dropped)
+    place[fcols], place[ocols], place[width] = np.arange(len(fcols)), np.arange(len(ocols)), -1
+    fgrid = np.full((rows, len(fcols)), np.nan)
+    grid = np.full((rows, len(ocols)), None, dtype=object)
+    for nr, nc, nx, nw in zip(cells.nr, cells.nc, cells.nx, cells.nw):
+        keep = (nr >= 1) & (nr < last) & (nc < width)
+        if not keep.all():
+            nr, nc, nx, nw = nr[keep], nc[keep], nx[keep], nw[keep]
+        f = floats[nc]
+        fgrid.ravel()[(nr[f] - 1) * len(fcols) + place[nc[f]]] = nx[f]
+        o = ~f
+        if o.any():
+            grid[nr[o] - 1, place[nc[o]]] = _as_objects(nx[o], nw[o])
+    grid[orow[obj] - 1, place[ocol[obj]]] = oval[obj]
+    frame = pd.DataFrame(fgrid, columns=fcols.tolist(), copy=False)
+    for k, j in enumerate(ocols.tolist()):
+        frame.insert(j, -1 - k, grid[:, k], allow_duplicates=True)
+    frame.columns = pd.Index(header, dtype=object)
+    return frame, problems
+
+
+def _hidden_problems(cells, last, width):
+    """Merged cells, and hidden rows and columns inside the table."""
+    out = [Problem(cells.sheet, ref.decode("ascii", "replace"), "merged cells", "one value per cell (unmerge them)")
+           for ref in cells.merges]
+    out += [Problem(cells.sheet, f"A{row}", "a hidden row", "every row of the table visible (unhide it, or delete it)")
+            for row in cells.hidden_rows if row <= last]
+    for tag in cells.hidden_cols:
         lo = int(re.search(rb'min="([0-9]+)"', tag).group(1)) if b"min=" in tag else 1
         if lo <= width:
-            problems.append(Problem(sheet, f"{col_letter(lo - 1)}1", "a hidden column",
-                                    "every column of the table visible (unhide it, or delete it)"))
-    body = grid[1:, :width] if width else grid[1:, :0]
-    return pd.DataFrame(body, columns=header, dtype=object), problems
-
-
-def _hidden_and_merged(part, hidden_rows, hidden_cols, merges):
-    if b'hidden="' in part:
-        hidden_rows += [int(r) for r in _ROW_HIDDEN.findall(part)]
-        hidden_cols += [c for c in _COL.findall(part) if re.search(rb'hidden="(?:1|true)"', c)]
-    if b"<mergeCell " in part:
-        merges += _MERGE.findall(part)
-
-
-def _filled(x) -> bool:
-    return x is not None and not (isinstance(x, str) and not x.strip())
-
-
-def _scan(part, sheet, rows, cols, vals, problems, strings, dates, epoch) -> int:
-    """Cells of one run of whole rows, appended as arrays; returns the number of cells."""
-    found = _CELL.findall(part)
-    if len(found) != part.count(b"<c ") + part.count(b"<c>") + part.count(b"<c/"):
-        raise InputError(Problem(sheet, None, "sheet XML this reader does not understand",
-                                 "a workbook saved by Excel, LibreOffice or openpyxl"))
-    if not found:
-        return 0
-    r = np.fromiter((int(f[1]) for f in found), dtype=np.int64, count=len(found)) - 1
-    letter_codes, letters = pd.factorize(pd.Series([f[0] for f in found], dtype=object))
-    c = np.array([_col_index(x) for x in letters], dtype=np.int64)[letter_codes]
-    if r.max() >= MAX_ROWS or c.max() >= MAX_COLUMNS:
-        far = int(np.argmax((r >= MAX_ROWS) | (c >= MAX_COLUMNS)))
-        raise InputError(Problem(sheet, None, f"a sheet that extends to cell {found[far][0].decode()}"
-                                 f"{found[far][1].decode()}", f"at most {MAX_ROWS:,} rows and {MAX_COLUMNS:,} "
-                                 "columns (delete stray cells far from the table, then save)"))
-    total = sum(len(x) for x in rows) + len(found)
-    if total > MAX_CELLS:
-        raise InputError(Problem(sheet, None, f"more than {MAX_CELLS:,} cells", f"at most {MAX_CELLS:,} cells"))
-    n = len(found)
-    v = np.empty(n, dtype=object)
-    codes, blobs = pd.factorize(pd.Series([f[2] for f in found], dtype=object))
-    kinds = [dict(_ATTR.findall(b)) for b in blobs]
-    kind_t = np.array([k.get(b"t", b"n") for k in kinds], dtype=object)[codes]
-    is_date = np.array([int(k.get(b"s", b"0") or 0) in dates for k in kinds], dtype=bool)[codes]
-    values = np.array([f[4] for f in found], dtype=object)
-    plain = (kind_t == b"n") & ~is_date & (values != b"")
-    idx = np.flatnonzero(plain)
-    if len(idx):
-        text = values[idx].astype(bytes)
-        whole = ~(np.char.find(text, b".") >= 0) & ~(np.char.find(text, b"e") >= 0) & ~(np.char.find(text, b"E") >= 0)
-        x = np.fromiter(map(float, values[idx]), dtype=float, count=len(idx))
-        v[idx] = x
-        if whole.any():  # written without a point or exponent: an int, as openpyxl reads it
-            v[idx[whole]] = [int(t) for t in text[whole]]
-    for k in np.flatnonzero(~plain):
-        letters, digits, _, formula, value, inline = found[k]
-        t = kind_t[k]
-        if t == b"n":
-            if value:
-                x = float(value) if (b"." in value or b"e" in value or b"E" in value) else int(value)
-                v[k] = _date(x, epoch)
-            elif formula:
-                problems.append(_uncached(sheet, letters, digits, formula))
-        elif t == b"s":
-            i = int(value) if value else -1
-            v[k] = strings[i] if 0 <= i < len(strings) else None
-        elif t == b"inlineStr":
-            v[k] = _text(inline or b"")
-        elif t in (b"str", b"e"):
-            v[k] = html.unescape(value.decode("utf-8")) if value else None
-            if not value and formula and t == b"str":
-                problems.append(_uncached(sheet, letters, digits, formula))
-        elif t == b"b":
-            v[k] = value == b"1" if value else None
-        elif t == b"d":
-            v[k] = pd.Timestamp(value.decode()).to_pydatetime() if value else None
-    rows.append(r)
-    cols.append(c)
-    vals.append(v)
-    return len(found)
-
-
-def _uncached(sheet, letters, digits, formula) -> Problem:
-    return Problem(sheet, f"{letters.decode()}{digits.decode()}",
-                   f"the formula {html.unescape(_formula(formula))[:40]!r} with no stored result",
-                   "a value (open and save the workbook in Excel, or paste values only)")
-
-
-def _formula(blob: bytes) -> str:
-    m = re.search(rb">([^<]*)</f>", blob)
-    return "=" + (m.group(1).decode("utf-8") if m else "")
-
-
-def _date(x, epoch):
-    from openpyxl.utils.datetime import from_excel
-
-    try:
-        return from_excel(x, epoch)
-    except (ValueError, OverflowError):
-        return x
+            out.append(Problem(cells.sheet, f"{col_letter(lo - 1)}1", "a hidden column",
+                               "every column of the table visible (unhide it, or delete it)"))
+    return out
 
 
 # -- the workbook ---------------------------------------------------------------------------------
