@@ -276,14 +276,18 @@ class _Engine:
                         block, np.tile(weights[0], (len(keys), 1)), step0, lm, names, p=self.p,
                         policy=self.design.space.nonpositive, coverage_min=self.spec.aggregate_coverage_min)
                     values[a:a + step] = block[..., n_ind:]
-                # the ranks of the first level's kept nodes, once per pair
-                ranked = [(j, int(np.flatnonzero(parents0 == pos)[0])) for j, pos in enumerate(self.keep)
+                # the ranks of the first level's kept nodes (but the index, always kept per replicate),
+                # once per pair
+                ranked = [(j, int(np.flatnonzero(parents0 == pos)[0])) for j, pos in enumerate(self.keep[:-1])
                           if pos in parents0]
                 pre_ranks = np.empty((len(ranked), len(ukeys), nc), dtype=np.float32)
                 for m, (_, c) in enumerate(ranked):
                     _descending_ranks(np.ascontiguousarray(values[..., c]), pre_ranks[m])
                 self.pre = (values, key_idx, sh, sk, [j for j, _ in ranked], pre_ranks)
         self.rest = list(range(1 if self.pre is not None else 0, len(plan.steps)))
+        paired = self.pre[4] if self.pre is not None else []
+        #: the kept nodes whose ranks are computed (and stored) per replicate; the index is last
+        self.stored = [j for j in range(len(self.keep)) if j not in paired]
 
     def _layout(self):
         """The node axis of a chunk: only the nodes the later levels read or write, renumbered."""
@@ -305,38 +309,34 @@ class _Engine:
             self.stack = None  # the first level holds all a chunk needs: free the normalised variants
 
     def run(self, start, stop):
-        """Ranks (float32, node-major: kept nodes x replicates x countries), shifted and skipped flags of
-        replicates ``start:stop``."""
+        """Ranks of the stored nodes (float32, node-major: nodes x replicates x countries), shifted and
+        skipped flags of replicates ``start:stop``."""
         plan, sl, nc = self.plan, slice(start, stop), len(self.countries)
-        ranks = np.empty((len(self.keep), stop - start, nc), dtype=np.float32)
-        pre_ranked = []
+        ranks = np.empty((len(self.stored), stop - start, nc), dtype=np.float32)
         # every column read is written first (indicators or earlier parents): no need to fill
         scores = np.empty((stop - start, nc, len(self.cols)))
         if self.pre is None:
             scores[..., : plan.n_indicators] = self.stack[self.variant_idx[sl]]
         else:
-            values, key_idx, pre_sh, pre_sk, pre_ranked, pre_ranks = self.pre
+            values, key_idx, pre_sh, pre_sk = self.pre[:4]
             keys = key_idx[sl]
             scores[..., _slice(self.local[plan.steps[0][1]])] = values[keys]
             if self.needed_ind.size:
                 scores[..., self.needed_local] = self.stack[self.variant_idx[sl]][..., self.needed_ind]
-            for m, j in enumerate(pre_ranked):
-                np.take(pre_ranks[m], keys, axis=0, out=ranks[j])
         sh, sk = _aggregate_steps(scores, self.weights[sl], self.steps, self.level_methods[sl], self.method_names,
                                   p=self.p, policy=self.design.space.nonpositive,
                                   coverage_min=self.spec.aggregate_coverage_min)
         if self.pre is not None:
             # a replicate skipped at the first level has NaN children above: it stays skipped
             sh, sk = sh | pre_sh[keys], sk | pre_sk[keys]
-        for j, pos in enumerate(self.keep):
-            if j not in pre_ranked:
-                _descending_ranks(scores[..., self.local[pos]], ranks[j])
+        for i, j in enumerate(self.stored):
+            _descending_ranks(scores[..., self.local[self.keep[j]]], ranks[i])
         return ranks, sh, sk
 
-    def evaluation(self, ranks, shifted, skipped) -> Evaluation:
-        """The :class:`Evaluation` of these results (``ranks``: replicates x countries x kept nodes)."""
+    def evaluation(self, stored, shifted, skipped) -> Evaluation:
+        """The :class:`Evaluation` of these results (``stored``: the stored nodes' ranks, node-major)."""
         space, choices, R = self.design.space, self.choices, self.n_rows
-        ranks[skipped] = np.nan
+        stored[:, skipped] = np.nan
         table = {}
         for name in ("imputation", "treatment", "normalisation"):
             if name in choices:
@@ -354,9 +354,10 @@ class _Engine:
         nom_ranks = self.nominal.ranks[[plan.nodes[i] for i in keep]].to_numpy(dtype=float)
         return Evaluation(
             design=self.design, spec=self.spec, nominal=self.nominal, countries=self.countries,
-            nodes=tuple(plan.nodes[i] for i in keep), levels=tuple(int(plan.levels[i]) for i in keep), ranks=ranks,
+            nodes=tuple(plan.nodes[i] for i in keep), levels=tuple(int(plan.levels[i]) for i in keep), _stored=stored,
             nominal_ranks=nom_ranks, valid=~skipped, shifted=shifted, params=params, _choices=choices,
             _weights=self.weight_values, _weight_cols=self.weight_cols,
+            _by_pair=(list(self.pre[4]), self.pre[5], self.pre[1]) if self.pre is not None and self.pre[4] else None,
         )
 
 
@@ -389,7 +390,7 @@ def _unportable(spec):
 def evaluate_rows(token, dataset, spec, design, nodes, start, stop, chunk):
     """Evaluate replicates ``start:stop`` in chunks: the task a pool worker runs.
 
-    Returns ``(start, ranks, shifted, skipped)``, ranks node-major (kept nodes x
+    Returns ``(start, ranks, shifted, skipped)``, ranks node-major (stored nodes x
     replicates x countries). The engine is set up once per worker
     process and evaluation (``token``), then reused by that evaluation's other tasks.
     """
@@ -469,7 +470,7 @@ def evaluate(dataset, spec=None, design: Design | None = None, *, nodes: str = "
     for w in engine.warnings:
         warnings.warn(w.message, w.category, stacklevel=2)
     R = engine.n_rows
-    n_keep = len(engine.keep)
+    n_keep = len(engine.stored)
     need, per, fixed = memory_needed(R, n_countries=len(engine.countries), n_keep=n_keep,
                                      n_nodes=len(engine.plan.nodes), n_columns=len(design.columns))
     check_fits(need, what=f"evaluating {R:,} replicates", per_unit=per, fixed=fixed, unit_name="replicates")
@@ -478,7 +479,6 @@ def evaluate(dataset, spec=None, design: Design | None = None, *, nodes: str = "
     # node-major storage: the index's ranks (the last node) are one contiguous replicates x
     # countries block, which the results share instead of copying
     store = np.empty((n_keep, R, len(engine.countries)), dtype=np.float32)
-    ranks = store.transpose(1, 2, 0)
     shifted = np.zeros(R, dtype=bool)
     skipped = np.zeros(R, dtype=bool)
     done = 0
@@ -489,7 +489,7 @@ def evaluate(dataset, spec=None, design: Design | None = None, *, nodes: str = "
             done += stop - s
             if progress is not None:
                 progress(done, R)
-        return engine.evaluation(ranks, shifted, skipped)
+        return engine.evaluation(store, shifted, skipped)
 
     from concurrent.futures import ThreadPoolExecutor, as_completed
 
@@ -506,7 +506,7 @@ def evaluate(dataset, spec=None, design: Design | None = None, *, nodes: str = "
                 done += stop - start
                 if progress is not None:
                     progress(done, R)
-        return engine.evaluation(ranks, shifted, skipped)
+        return engine.evaluation(store, shifted, skipped)
 
     # tasks are whole chunks, so every block is the one the local run computes
     per_task = chunk * max(1, math.ceil(R / chunk / (4 * max(workers, 2))))
@@ -523,4 +523,4 @@ def evaluate(dataset, spec=None, design: Design | None = None, *, nodes: str = "
             if progress is not None:
                 progress(done, R)
     _WORKER_ENGINE.pop(token, None)  # tasks run in this process (an inline executor) cached it here
-    return engine.evaluation(ranks, shifted, skipped)
+    return engine.evaluation(store, shifted, skipped)

@@ -57,6 +57,8 @@ class Evaluation:
         Their levels.
     ranks : ndarray of shape (n_rows, n_countries, n_nodes), float32
         Ranks per replicate (1 = best, ties share the best rank); NaN in skipped replicates.
+        Built on first use when some nodes' ranks are kept once per upstream variant
+        (see Notes); :meth:`node_ranks` and :attr:`index_ranks` read blocks without it.
     nominal_ranks : ndarray of shape (n_countries, n_nodes)
     valid : ndarray of bool, shape (n_rows,)
         False for replicates skipped (``nonpositive="skip"``).
@@ -65,6 +67,14 @@ class Evaluation:
     params : DataFrame
         One row per replicate: the alternative each input took and every weight used
         (``weights.<node>``), ``valid`` and ``shifted``.
+
+    Notes
+    -----
+    Memory: the ranks of a node of the first aggregation level depend only on the
+    replicate's upstream variant and method when that level's weights do not vary, so
+    they are kept once per (variant, method) pair with the pair of each replicate; only
+    the other nodes (and always the index) are kept per replicate, node by node, so that
+    :attr:`index_ranks` is one contiguous array.
     """
 
     design: Design
@@ -73,7 +83,7 @@ class Evaluation:
     countries: pd.Index
     nodes: tuple
     levels: tuple
-    ranks: np.ndarray
+    _stored: np.ndarray = dataclasses.field(repr=False)
     nominal_ranks: np.ndarray
     valid: np.ndarray
     shifted: np.ndarray
@@ -81,11 +91,43 @@ class Evaluation:
     _choices: dict = dataclasses.field(repr=False, default_factory=dict)
     _weights: np.ndarray | None = dataclasses.field(repr=False, default=None)
     _weight_cols: tuple = dataclasses.field(repr=False, default=())
+    # (node positions, ranks per (pair, country) of each such node, pair of each replicate), or None
+    _by_pair: tuple | None = dataclasses.field(repr=False, default=None)
+    _cache: dict = dataclasses.field(repr=False, default_factory=dict)
+
+    def _stored_nodes(self) -> list:
+        paired = self._by_pair[0] if self._by_pair is not None else ()
+        return [j for j in range(len(self.nodes)) if j not in paired]
+
+    @property
+    def ranks(self) -> np.ndarray:
+        """(n_rows, n_countries, n_nodes) float32 ranks of every kept node (built on first use)."""
+        if self._by_pair is None:
+            return self._stored.transpose(1, 2, 0)
+        if "ranks" not in self._cache:
+            full = np.empty((len(self.nodes),) + self._stored.shape[1:], dtype=np.float32)
+            full[self._stored_nodes()] = self._stored
+            positions, by_pair, pair = self._by_pair
+            for m, j in enumerate(positions):
+                np.take(by_pair[m], pair, axis=0, out=full[j])
+            full[:, ~self.valid] = np.nan
+            self._cache["ranks"] = full.transpose(1, 2, 0)
+        return self._cache["ranks"]
+
+    def node_ranks(self, j: int, start: int = 0, stop: int | None = None) -> np.ndarray:
+        """(n_rows, stop - start) ranks of kept node ``j`` for countries ``start:stop`` (a view when stored)."""
+        stop = self._stored.shape[2] if stop is None else stop
+        if self._by_pair is not None and j in self._by_pair[0]:
+            positions, by_pair, pair = self._by_pair
+            block = by_pair[positions.index(j)][:, start:stop][pair]
+            block[~self.valid] = np.nan
+            return block
+        return self._stored[self._stored_nodes().index(j), :, start:stop]
 
     @property
     def index_ranks(self) -> np.ndarray:
-        """(n_rows, n_countries) ranks of the index."""
-        return self.ranks[:, :, -1]
+        """(n_rows, n_countries) ranks of the index (contiguous: the index's ranks are always stored, last)."""
+        return self._stored[-1]
 
     def rank_shift(self) -> np.ndarray:
         """Per replicate: the mean over countries of |rank - nominal rank| of the index (COINr's output).
@@ -99,7 +141,7 @@ class Evaluation:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             for start in range(0, n_rows, step):
-                diff = np.abs(self.ranks[start:start + step, :, -1].astype(float) - nominal)
+                diff = np.abs(self.index_ranks[start:start + step].astype(float) - nominal)
                 out[start:start + step] = np.nanmean(diff, axis=1)
         out[~self.valid] = np.nan
         return out

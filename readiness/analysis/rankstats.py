@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["BANDS", "QUANTILES", "band_limits", "rank_stats"]
+__all__ = ["BANDS", "QUANTILES", "band_limits", "rank_stats", "node_rank_stats"]
 
 #: Rank bands whose probabilities are reported: name -> (side, size); a size below 1 is a share of countries.
 BANDS = {"top_10": ("top", 10), "top_quartile": ("top", 0.25), "top_half": ("top", 0.5),
@@ -137,7 +137,14 @@ def rank_stats(ranks, valid, nominal, n_countries) -> dict:
     >>> s["median_rank"].ravel().tolist(), s["mean_rank"].ravel().round(3).tolist()
     ([1.0, 2.0], [1.333, 1.667])
     """
-    n_rep, nc, n_nodes = ranks.shape
+    return node_rank_stats(lambda j, start, stop: ranks[:, start:stop, j], ranks.shape, valid, nominal, n_countries)
+
+
+def node_rank_stats(block_of, shape, valid, nominal, n_countries) -> dict:
+    """:func:`rank_stats` of ranks read a block at a time: ``block_of(j, start, stop)`` gives the
+    (n_replicates, stop - start) ranks of node ``j`` for countries ``start:stop``; ``shape`` is
+    (n_replicates, n_countries, n_nodes). No array of all the ranks is needed."""
+    n_rep, nc, n_nodes = shape
     rows = np.flatnonzero(np.asarray(valid, dtype=bool))
     every = len(rows) == n_rep
     limits = band_limits(n_countries)
@@ -148,10 +155,10 @@ def rank_stats(ranks, valid, nominal, n_countries) -> dict:
     top = max(int(n_countries), nc)
     count = top + 1 <= len(rows)
     for j in range(n_nodes):  # node by node, a block of countries at a time: no copy of all ranks
-        node = ranks[:, :, j]
         for start in range(0, nc, width):
             stop = min(start + width, nc)
-            block = node[:, start:stop] if every else node[rows, start:stop]
+            block = block_of(j, start, stop)
+            block = block if every else block[rows]
             stats = _counted_stats(block, n_countries, limits, top) if count else None
             if stats is None:
                 bt = np.ascontiguousarray(block.T, dtype=np.float32)  # replicates contiguous per column

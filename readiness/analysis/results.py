@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..serialise import json_ready
 from .evaluation import Evaluation
-from .rankstats import BANDS, rank_stats
+from .rankstats import BANDS, node_rank_stats
 from .space import Space
 
 __all__ = ["UncertaintyResult", "BANDS"]
@@ -78,7 +78,7 @@ class UncertaintyResult:
     def from_evaluation(cls, ev: Evaluation) -> UncertaintyResult:
         """Summarise an :class:`Evaluation`."""
         nc = len(ev.countries)
-        stats = rank_stats(ev.ranks, ev.valid, ev.nominal_ranks, nc)
+        stats = node_rank_stats(ev.node_ranks, (len(ev.valid), nc, len(ev.nodes)), ev.valid, ev.nominal_ranks, nc)
         names = ev.nominal.dataset.countries["name"].reindex(ev.countries)
         k = len(ev.nodes) - 1
         countries = pd.DataFrame({"name": names.to_numpy()} | {c: v[:, k] for c, v in stats.items()},
