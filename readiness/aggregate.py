@@ -237,6 +237,22 @@ def aggregate_level(x, w, *, method="arithmetic", p=0.5, nonpositive="error", ch
                 "the arithmetic mean"
             )
     w = np.asarray(w, dtype=float)
+    rows = max(1024, _BLOCK // max(1, x.shape[-1]))
+    if x.ndim == 2 and w.ndim == 2 and x.shape[0] > rows and method != "copeland":
+        # a large table a block of countries at a time (each country's mean uses its own row only; the
+        # products are the same, bit for bit): temporaries of a few MB instead of the table's size
+        out = np.empty((x.shape[0], w.shape[1]))
+        for i in range(0, x.shape[0], rows):
+            out[i: i + rows] = _aggregate_rows(kernel, x[i: i + rows], w, p, coverage_min)
+        return out
+    return _aggregate_rows(kernel, x, w, p, coverage_min)
+
+
+_BLOCK = 1 << 20  # values per block of countries in aggregate_level
+
+
+def _aggregate_rows(kernel, x, w, p, coverage_min):
+    """The kernel, then the coverage rule (a parent with too few of its children gets NaN)."""
     mf = (~np.isnan(x)).astype(float) if coverage_min > 0 else None
     out = kernel(x, w, p=p, mf=mf)
     if coverage_min > 0:

@@ -249,7 +249,7 @@ def normalise(values, meta, *, method="minmax", by_indicator=None, params=None, 
     params = dict(params or {})
     by_indicator = dict(by_indicator or {})
     methods = np.array([by_indicator.get(code, method) for code in meta.index], dtype=object)
-    out = np.full_like(raw, np.nan)
+    out = np.empty_like(raw)  # every column is written below (each has a method)
     # a few indicators at a time: every kernel works column by column, so blocks give the same
     # numbers with small temporaries (whole-array temporaries page-fault at 100,000 x 200)
     step = max(1, _BLOCK // max(1, raw[..., :1].size))

@@ -82,29 +82,22 @@ def completeness_reason(missing: list, counts: dict) -> str:
     return "not scored: no score for " + ", ".join(parts)
 
 
-def _block(positions):
-    """A slice for a contiguous ascending run of positions (a view; column fancy-indexing is slow), else them."""
-    if len(positions) and positions[-1] - positions[0] == len(positions) - 1 and np.all(np.diff(positions) == 1):
-        return slice(int(positions[0]), int(positions[-1]) + 1)
-    return positions
-
-
 def missing_dimensions(plan, values, wvec, coverage_min):
     """Which dimensions would get no score from the cells present: the aggregation's rules on presence alone.
 
     A parent has a score when a child with a non-zero weight has one and the share of its
     weighted children with one reaches ``aggregate_coverage_min`` (as ``aggregate_level``).
     """
-    present = np.zeros((values.shape[0], len(plan.nodes)))
+    present = np.zeros((values.shape[0], len(plan.nodes)), dtype=bool)
     present[:, : plan.n_indicators] = ~np.isnan(values)
     for _, parents, children, onehot in plan.steps:
-        wmat = wvec[children][:, None] * onehot
-        member = (wmat > 0).astype(float)
-        has = present[:, _block(children)]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            share = (has @ member) / member.sum(axis=0)
-        present[:, parents] = ((has @ member) > 0) & (share >= coverage_min - 1e-12)
-    return present[:, [plan.nodes.index(d) for d in plan.dimensions]] == 0
+        member = (wvec[children][:, None] * onehot) > 0
+        total = member.sum(axis=0)
+        for j, parent in enumerate(parents):  # one aggregate at a time: counts of its children present
+            count = present[:, children[member[:, j]]].sum(axis=1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                present[:, parent] = (count > 0) & (count / total[j] >= coverage_min - 1e-12)
+    return ~present[:, [plan.nodes.index(d) for d in plan.dimensions]]
 
 
 def completeness_reasons(plan, names, values, missing, coverage_min) -> list:

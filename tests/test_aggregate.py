@@ -239,3 +239,19 @@ def test_no_index_score_names_the_weights_when_they_are_the_cause(tiny):
 
     with pytest.raises(readiness.MethodError, match="effective weight is 0"):
         readiness.build(tiny, outliers="none", coverage_min=0, weights_override={"A": 0, "B": 0})
+
+
+@pytest.mark.parametrize("method", ["arithmetic", "geometric", "harmonic", "generalised_mean"])
+def test_a_large_table_aggregated_in_blocks_of_countries_equals_one_pass(monkeypatch, method):
+    import readiness.aggregate as aggregate_module
+
+    rng = np.random.default_rng(2)
+    x = rng.uniform(1.0, 100.0, size=(5000, 12))
+    x[rng.random(x.shape) < 0.2] = np.nan
+    w = np.zeros((12, 3))
+    w[np.arange(12), np.arange(12) % 3] = rng.uniform(0.5, 2.0, size=12)
+    whole = aggregate_level(x, w, method=method, coverage_min=0.5)
+    monkeypatch.setattr(aggregate_module, "_BLOCK", 12 * 700)  # blocks of 1,024 countries (the least)
+    blocks = aggregate_level(x, w, method=method, coverage_min=0.5)
+    assert np.array_equal(whole.view(np.int64), blocks.view(np.int64))  # bit for bit, NaN where too few
+    assert np.isnan(whole).any() and not np.isnan(whole).all()
