@@ -178,10 +178,11 @@ def decimals(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[np.
         idx, s, ln = np.arange(n), starts, lengths
     # each text and the byte after it (turned into a line end), gathered in one go
     first = np.cumsum(ln + 1) - (ln + 1)
-    step = np.ones(int(first[-1] + ln[-1] + 1), dtype=np.int64)
+    kind = np.int32 if len(buf) < 2**31 else np.int64
+    step = np.ones(int(first[-1] + ln[-1] + 1), dtype=kind)
     step[0] = s[0]
     step[first[1:]] = s[1:] - s[:-1] - ln[:-1]
-    out = buf[np.cumsum(step)]
+    out = buf[np.cumsum(step, dtype=kind)]
     out[first + ln] = 10
     bad = np.flatnonzero(~_DECIMAL_LINE[out])
     if len(bad):
@@ -193,8 +194,6 @@ def decimals(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[np.
         if not len(idx):
             return values, ok, whole
         first = np.cumsum(ln + 1) - (ln + 1)
-    point = np.zeros(len(idx), dtype=bool)
-    point[np.searchsorted(first, np.flatnonzero(_NOT_INT[out]), side="right") - 1] = True
     data = out.tobytes()
     try:
         x = pd.read_csv(io.BytesIO(data), header=None, names=["x"], dtype=np.float64, engine="c",
@@ -207,6 +206,14 @@ def decimals(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[np.
         ok[:] = False
         return values, ok, whole
     values[idx] = x
+    integral = np.flatnonzero(x == np.floor(x))   # only these can be written as integers: look at their text
+    point = np.ones(len(idx), dtype=bool)
+    if len(integral):
+        lines = np.repeat(integral, ln[integral])
+        at = np.repeat(first[integral], ln[integral]) + (np.arange(len(lines)) - np.repeat(
+            np.cumsum(ln[integral]) - ln[integral], ln[integral]))
+        point[integral] = False
+        point[lines[_NOT_INT[out[at]]]] = True
     whole[idx] = ~point
     ok[idx[np.isnan(x) | (~point & (ln > 15))]] = False  # long integers: exact ints are the caller's
     values[~ok] = np.nan

@@ -59,6 +59,8 @@ for _k in (_C_O, _V_C, _V_SC, _INNER):   # inside a cell: a value, other tags (r
     _NEXT[_k, [_V_O, _V_SC, _INNER, _C_C]] = True
 _NEXT[_V_O, _V_C] = True
 _PAIRS = _NEXT.ravel()
+_OPENS = np.zeros(10, dtype=bool)
+_OPENS[[_C_O, _ROW_O]] = True
 _INSIDE = np.zeros(10, dtype=bool)
 _INSIDE[[_C_O, _V_O, _V_C, _V_SC, _INNER]] = True
 _SPACE = np.zeros(256, dtype=bool)
@@ -75,8 +77,6 @@ def _u(text: bytes) -> int:
     return int.from_bytes(text.ljust(8, b"\0")[:8], "little")
 
 
-_OPEN_C, _CLOSE_C, _OPEN_V, _CLOSE_V, _EMPTY_V = (_u(b'<c r'), _u(b"</c>"), _u(b"<v>"), _u(b"</v>"), _u(b"<v/>"))
-_OPEN_ROW, _CLOSE_ROW = _u(b"<row"), _u(b"</ro")
 _START_C = _u(b'<c r="')
 _IS_T, _CLOSE_T, _CLOSE_IS = _u(b"<is><t>"), _u(b"</t>"), _u(b"</is>")
 
@@ -115,37 +115,47 @@ def _views(buf: bytes):
     return a, u4, u8
 
 
-_HASH = 0x9E3779B3          # maps the six 4-byte tag starts below to distinct buckets of 32
-_TABLE_KEY = np.zeros(32, dtype=np.uint32)
-_TABLE_KIND = np.full(32, _INNER, dtype=np.int8)
-for _key, _kind in ((_OPEN_C, _C_O), (_CLOSE_C, _C_C), (_CLOSE_V, _V_C), (_EMPTY_V, _V_SC), (_OPEN_ROW, _ROW_O),
-                    (_CLOSE_ROW, _ROW_C)):
-    _TABLE_KEY[((_key * _HASH) & 0xFFFFFFFF) >> 27], _TABLE_KIND[((_key * _HASH) & 0xFFFFFFFF) >> 27] = _key, _kind
-_WIDTH = np.full(10, -1, dtype=np.int64)
+_LUT = None                                   # the first three bytes of a tag (24 bits) -> its kind
+_FOURTH = np.zeros(10, dtype=np.uint8)        # the byte each kind needs fourth (0: any)
+_FOURTH[[_C_C, _V_C, _V_SC]] = 62
+_WIDTH = np.full(10, -1, dtype=np.int64)      # fixed tag lengths (-1: found from the '>', or not needed)
 _WIDTH[[_C_C, _V_O, _V_C, _V_SC, _ROW_C]] = [4, 3, 4, 4, 6]
+_CHECKED = np.zeros(10, dtype=bool)            # tags after which only white space may come
+_CHECKED[[_ROW_O, _ROW_SC, _ROW_C, _C_O, _C_SC, _C_C, _V_C, _V_SC]] = True
+
+
+def _lut():
+    global _LUT
+    if _LUT is None:
+        lut = np.full(2**24, _INNER, dtype=np.int8)
+        for key, kind in ((b"<c ", _C_O), (b"</c", _C_C), (b"<v>", _V_O), (b"</v", _V_C), (b"<v/", _V_SC),
+                          (b"<ro", _ROW_O), (b"</r", _ROW_C)):
+            lut[int.from_bytes(key, "little")] = kind
+        _LUT = lut
+    return _LUT
 
 
 def _classify(a, u4, n, lt):
-    """(kind, end) of every tag: end is the position after its '>' (-1 for tags inside cells read alone)."""
+    """(kind, end) of every tag: end is the position after its '>' (meaningless for tags inside cells read alone)."""
     k4 = u4[lt]
-    h = (k4 * np.uint32(_HASH)) >> np.uint32(27)
-    kind = np.where(_TABLE_KEY[h] == k4, _TABLE_KIND[h], np.int8(_INNER))
-    kind[(k4 & np.uint32(0xFFFFFF)) == _OPEN_V] = _V_O
+    kind = _lut()[k4 & np.uint32(0xFFFFFF)]
+    fourth = _FOURTH[kind]
+    wrong = np.flatnonzero((fourth != 0) & ((k4 >> np.uint32(24)).astype(np.uint8) != fourth))
+    if len(wrong):
+        kind[wrong] = _INNER                                       # '</cx', '</vx', '<v/x'
     rows = np.flatnonzero(kind == _ROW_C)
-    bad = rows[(a[lt[rows] + 4] != 119) | (a[lt[rows] + 5] != 62)]   # '</ro' but not '</row>'
-    kind[bad] = _INNER
+    kind[rows[(a[lt[rows] + 3] != 111) | (a[lt[rows] + 4] != 119) | (a[lt[rows] + 5] != 62)]] = _INNER
     rows = np.flatnonzero(kind == _ROW_O)
-    kind[rows[~_SEP[a[lt[rows] + 4]]]] = _INNER                      # '<rowx'
+    kind[rows[(a[lt[rows] + 3] != 119) | ~_SEP[a[lt[rows] + 4]]]] = _INNER
     other = np.flatnonzero(kind == _INNER)
     if len(other):
         second = a[lt[other] + 1]
         if ((second == 33) | (second == 63)).any():  # <! and <? (comments, declarations, instructions)
             raise Unusual
         if ((second == 99) & _SEP[a[lt[other] + 2]]).any():
-            raise Unusual  # a cell tag without r first
-    end = _WIDTH[kind]
-    end = np.where(end >= 0, lt + end, -1)
-    opened = np.flatnonzero((kind == _C_O) | (kind == _ROW_O))
+            raise Unusual  # a cell tag without attributes
+    end = lt + _WIDTH[kind]
+    opened = np.flatnonzero(_OPENS[kind])
     if len(opened):
         nxt = np.minimum(opened + 1, len(lt) - 1)
         te = lt[nxt] - 1
@@ -226,8 +236,10 @@ def _attributes(a, u8, start, stop, cells):
     long = width > 24
     w = np.clip(width, 0, 24)
     k0 = u8[start] & _MASK[np.minimum(w, 8)]
-    k1 = u8[start + 8] & _MASK[np.clip(w - 8, 0, 8)]
-    k2 = u8[start + 16] & _MASK[np.clip(w - 16, 0, 8)]
+    k1, k2 = np.zeros(len(start), dtype=np.uint64), np.zeros(len(start), dtype=np.uint64)
+    big = np.flatnonzero(w > 8)
+    k1[big] = u8[start[big] + 8] & _MASK[np.clip(w[big] - 8, 0, 8)]
+    k2[big] = u8[start[big] + 16] & _MASK[np.clip(w[big] - 16, 0, 8)]
     kind = np.full(len(start), _LONG, dtype=np.int8)
     date = np.zeros(len(start), dtype=bool)
     todo = np.flatnonzero(~long)
@@ -283,7 +295,7 @@ def read_rows(piece: bytes, cells: SheetCells) -> None:
     valued = (inner == 2) & (kind[nxt] == _V_O) & (kind[np.minimum(opened + 2, len(kind) - 1)] == _V_C)
     inline = (inner == 4) & ((u8[lt[nxt]] & _MASK[7]) == _IS_T)
     simple = (inner == 0) | valued | ((inner == 1) & (kind[nxt] == _V_SC))
-    checked = (end >= 0) & (kind != _V_O)   # text inside cells read alone is checked there
+    checked = _CHECKED[kind]   # text inside a value is the value; inside cells read alone, checked there
     gap_end = np.append(lt[1:], n)
     gaps = np.flatnonzero(checked & (gap_end > end))
     if piece[:lt[0]].strip() or (len(gaps) and not _blank(a[:n], end[gaps], gap_end[gaps])):
@@ -293,7 +305,7 @@ def read_rows(piece: bytes, cells: SheetCells) -> None:
     _limits(cells, row, col)
     t, is_date = _attributes(a, u8, after, end[cell] - 1 - (kind[cell] == _C_SC), cells)
     _order(cells, row, col)
-    slow = _values(a, lt, end, opened, valued, cell, row, col, t, is_date, cells)
+    slow = _values(a, lt, end, opened, valued, cell, kind[cell], row, col, t, is_date, cells)
     empty = cell[t == _INLINE]
     if len(empty):   # an inline string cell without its string reads as "" (as before)
         last = len(kind) - 1
@@ -314,10 +326,10 @@ def read_rows(piece: bytes, cells: SheetCells) -> None:
                     col[which], cells)
 
 
-def _values(a, lt, end, opened, valued, cell, row, col, t, is_date, cells):
+def _values(a, lt, end, opened, valued, cell, kind_of_cell, row, col, t, is_date, cells):
     """Numbers, shared strings and booleans of the cells with one ``<v>``; returns the ones left (by opened index)."""
     vi = np.flatnonzero(valued)
-    at = np.searchsorted(cell, opened[vi])
+    at = np.flatnonzero(kind_of_cell == _C_O)[vi]   # the opened cells' places among all cells
     vs, ve = end[opened[vi] + 1], lt[opened[vi] + 2]
     vt, vd = t[at], is_date[at]
     done = (ve == vs) & (vt != _INLINE)  # <v></v>: an empty cell
