@@ -249,11 +249,22 @@ def normalise(values, meta, *, method="minmax", by_indicator=None, params=None, 
     params = dict(params or {})
     by_indicator = dict(by_indicator or {})
     methods = np.array([by_indicator.get(code, method) for code in meta.index], dtype=object)
-    out = np.empty_like(raw)  # every column is written below (each has a method)
-    # a few indicators at a time: every kernel works column by column, so blocks give the same
-    # numbers with small temporaries (whole-array temporaries page-fault at 100,000 x 200)
+    names = list(dict.fromkeys(methods))
+    if raw.ndim == 2 and len(names) == 1:  # one method for every indicator: one pass over the whole table
+        kernel = NORMALISATIONS.get(names[0])
+        directed = raw * direction
+        if names[0] == "fraction_of_max":
+            _check_fraction_of_max(directed, meta, np.arange(len(direction)))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out = kernel(directed, **_params_for(names[0], params, meta, np.arange(len(direction))))
+        del directed
+        names = []
+    else:
+        out = np.empty_like(raw)  # every column is written below (each has a method)
+    # several methods, or replicates: a few indicators at a time (every kernel works column by
+    # column, so blocks give the same numbers, with small temporaries)
     step = max(1, _BLOCK // max(1, raw[..., :1].size))
-    for name in dict.fromkeys(methods):
+    for name in names:
         cols = np.flatnonzero(methods == name)
         kernel = NORMALISATIONS.get(name)
         if name == "fraction_of_max":

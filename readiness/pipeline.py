@@ -383,7 +383,7 @@ def _step_screen(dataset, spec, den, imp, cov, plan, wvec):
     reasons = dict(zip(countries[low], coverage_reasons(measured[low], spec.coverage_min)))
     kept = ~low
     if getattr(spec, "incomplete", "not_scored") == "not_scored":
-        missing = missing_dimensions(plan, imp[kept], wvec, spec.aggregate_coverage_min)
+        missing = missing_dimensions(plan, imp if kept.all() else imp[kept], wvec, spec.aggregate_coverage_min)
         if missing.any():
             rows = np.flatnonzero(kept)[missing.any(axis=1)]
             reasons.update(zip(countries[rows], completeness_reasons(plan, [dataset.node_name(d) for d in plan.dimensions], imp[rows], missing[missing.any(1)], spec.aggregate_coverage_min)))

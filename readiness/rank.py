@@ -98,14 +98,20 @@ def _min_ranks(a):
     np.not_equal(words[:, 1:], words[:, :-1], out=new[:, 1:])
     r, c = np.nonzero(~new[:, 1:])  # neighbours sharing the high bits: ties, or values close together
     if len(r):
-        # such neighbours form runs ordered by position: put each run in full-key order (a run's
-        # keys all lie between the neighbouring runs', so sorting all of a row's members at once,
-        # into the same slots, orders each run), then flag where the full keys change
-        slots = np.unique(np.concatenate([r * n + c, r * n + c + 1]))
-        mr, ms = np.divmod(slots, n)
-        members = order[mr, ms]
-        order[mr, ms] = members[np.lexsort((full[mr, members], mr))]
-        new[r, c + 1] = full[r, order[r, c]] != full[r, order[r, c + 1]]
+        before, after = full[r, order[r, c]], full[r, order[r, c + 1]]
+        bad = before > after
+        if bad.any():
+            # in the rows with such neighbours out of order, put each run sharing the high bits in
+            # full-key order (a run's keys all lie between the neighbouring runs', so sorting all of a
+            # row's members at once, into the same slots, orders each run)
+            fix = np.isin(r, r[bad])
+            rr, cc = r[fix], c[fix]
+            slots = np.unique(np.concatenate([rr * n + cc, rr * n + cc + 1]))
+            mr, ms = np.divmod(slots, n)
+            members = order[mr, ms]
+            order[mr, ms] = members[np.lexsort((full[mr, members], mr))]
+            before[fix], after[fix] = full[rr, order[rr, cc]], full[rr, order[rr, cc + 1]]
+        new[r, c + 1] = before != after
     return _scatter_ranks(a, order, new)
 
 
