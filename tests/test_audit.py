@@ -130,6 +130,20 @@ def test_audit_kendall_correlations(asem):
     assert set(a.parent_correlations()["relation"]) == {"parent", "ancestor", "index"}
 
 
+def test_spearman_reranks_each_pair_in_blocks_and_for_two_arrays(monkeypatch):
+    import readiness.analysis.audit_stats as audit_stats
+
+    rng = np.random.default_rng(5)
+    x = np.round(rng.normal(size=(20, 4)) * 2)  # ties
+    x[rng.random(x.shape) < 0.25] = np.nan
+    r, _ = pairwise_corr(x, method="spearman")
+    expected = pd.DataFrame(x).corr(method="spearman").to_numpy()  # each pair over its complete rows
+    np.testing.assert_allclose(r, expected, atol=1e-13)
+    monkeypatch.setattr(audit_stats, "_BLOCK", 30)  # a row or two per block: the same sums
+    np.testing.assert_allclose(pairwise_corr(x, method="spearman")[0], r, atol=1e-15)
+    np.testing.assert_allclose(pairwise_corr(x[:, :1], x[:, 1:], method="spearman")[0], r[:1, 1:], atol=1e-15)
+
+
 def test_pairwise_cov_matches_pandas():
     rng = np.random.default_rng(1)
     x = rng.normal(size=(25, 4))

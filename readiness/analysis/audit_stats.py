@@ -199,7 +199,7 @@ def _pearson(x, y):
     return r, n
 
 
-#: Elements of one block of row pairs in :func:`_kendall` (about 32 MB per array of floats).
+#: Row pairs in one block of :func:`_kendall`, times columns (about 32 MB per float array).
 _BLOCK = 4_000_000
 
 
@@ -209,27 +209,70 @@ def _kendall(x, y):
     For columns i of x and j of y, over the rows present in both: the sum of
     sign(x_a - x_b) sign(y_a - y_b) over pairs of rows, divided by the square roots of the
     numbers of pairs untied in x and untied in y (R's ``sum / (sqrt(xsd) * sqrt(ysd))``).
-    The sign arrays of all row pairs are one matrix product per block of rows.
+    The sums over all row pairs are products of the sign arrays, a block of rows at a
+    time, by ``einsum`` (these tall products are where a multi-threaded BLAS stalls on a
+    busy machine; the sums are of small integers, exact in float64).
     """
     n_rows, k = x.shape
     m = y.shape[1]
     mx, my = ~np.isnan(x), ~np.isnan(y)
     n = mx.T.astype(float) @ my.astype(float)
+    xf, yf = np.where(mx, x, 0.0), np.where(my, y, 0.0)
     s, tx, ty = np.zeros((k, m)), np.zeros((k, m)), np.zeros((k, m))
     step = max(1, _BLOCK // max(1, n_rows * max(k, m)))
+
+    def signs(v, mask, a):
+        both = (mask[a, None, :] & mask[None, :, :]).astype(float)  # both rows present
+        sign = np.sign(v[a, None, :] - v[None, :, :]) * both  # 0: tied or missing
+        return sign.reshape(-1, v.shape[1]), both.reshape(-1, v.shape[1])
+
     for a0 in range(0, n_rows, step):  # blocks of rows (memory), each against every row: never one row at a time
         a = slice(a0, a0 + step)
-        with np.errstate(invalid="ignore"):
-            sx = np.nan_to_num(np.sign(x[a, None, :] - x[None, :, :])).reshape(-1, k)  # 0: tied or missing
-            sy = np.nan_to_num(np.sign(y[a, None, :] - y[None, :, :])).reshape(-1, m)
-        cx = (mx[a, None, :] & mx[None, :, :]).reshape(-1, k).astype(float)  # both rows present
-        cy = (my[a, None, :] & my[None, :, :]).reshape(-1, m).astype(float)
-        s += sx.T @ sy
-        tx += np.abs(sx).T @ cy  # pairs untied in x among the rows present in both columns
-        ty += cx.T @ np.abs(sy)
+        sx, cx = signs(xf, mx, a)
+        sy, cy = signs(yf, my, a)
+        s += np.einsum("pi,pj->ij", sx, sy)
+        tx += np.einsum("pi,pj->ij", np.abs(sx), cy)  # pairs untied in x among the rows present in both
+        ty += np.einsum("pi,pj->ij", cx, np.abs(sy))
     with np.errstate(invalid="ignore", divide="ignore"):
         r = s / (np.sqrt(tx) * np.sqrt(ty))  # each pair counted twice (a, b and b, a): the 2s cancel
     return np.where((n > 1) & (tx > 0) & (ty > 0), np.clip(r, -1.0, 1.0), np.nan), n
+
+
+def _spearman_pairwise(x, y):
+    """Spearman's rho of every pair of columns, each pair ranked over the rows present in both.
+
+    The average rank of row a of column i among the rows b present in both i and j is
+    sum_b [x_bi < x_ai] + [x_bi = x_ai] / 2 over those b, plus 1/2: for all pairs at once,
+    a product of the (row a, row b) comparison array of each column with the other
+    columns' presence, a block of rows a at a time; then Pearson's r of the two rank
+    columns over the rows present in both, from sums.
+    """
+    n_rows, k = x.shape
+    m = y.shape[1]
+    mx, my = ~np.isnan(x), ~np.isnan(y)
+    fx, fy = mx.astype(float), my.astype(float)
+    sums = np.zeros((6, k, m))  # n, sum x, sum y, sum x^2, sum y^2, sum xy
+    step = max(1, _BLOCK // max(1, n_rows * max(k, m)))
+
+    def below(v, mask, a):
+        """(row a, row b, column): 1 if v_b < v_a, 1/2 if equal, for present rows b."""
+        d = v[None, :, :] - v[a, None, :]
+        with np.errstate(invalid="ignore"):
+            return ((d < 0) + 0.5 * (d == 0)) * mask[None, :, :]
+
+    for a0 in range(0, n_rows, step):  # blocks of rows (memory), each against every row: never one row at a time
+        a = slice(a0, a0 + step)
+        rx = np.einsum("abi,bj->aij", below(x, mx, a), fy) + 0.5  # rank of x_ai among rows present in i and j
+        ry = np.einsum("abj,bi->aij", below(y, my, a), fx) + 0.5
+        both = fx[a, :, None] * fy[a, None, :]
+        rx, ry = rx * both, ry * both
+        sums += np.stack([both.sum(axis=0), rx.sum(axis=0), ry.sum(axis=0), (rx * rx).sum(axis=0),
+                          (ry * ry).sum(axis=0), (rx * ry).sum(axis=0)])
+    n, sx, sy, sxx, syy, sxy = sums
+    with np.errstate(invalid="ignore", divide="ignore"):
+        vx, vy = sxx - sx * sx / n, syy - sy * sy / n
+        r = (sxy - sx * sy / n) / np.sqrt(vx * vy)
+    return np.where((n > 1) & (vx > 0) & (vy > 0), np.clip(r, -1.0, 1.0), np.nan)
 
 
 def pairwise_corr(x, y=None, *, method="pearson"):
@@ -250,7 +293,8 @@ def pairwise_corr(x, y=None, *, method="pearson"):
     -----
     Spearman's rho is Pearson's on average ranks. As in R, each pair is ranked over its
     own complete rows: pairs whose columns are missing in different rows are re-ranked
-    one pair at a time (a loop over such pairs, never over rows). Kendall's tau is R's
+    over the rows present in both, all such pairs at once (see :func:`_spearman_pairwise`).
+    Kendall's tau is R's
     tau-b (ties corrected), from the signs of all pairs of rows (see :func:`_kendall`).
     """
     x = np.asarray(x, dtype=float)
@@ -265,16 +309,8 @@ def pairwise_corr(x, y=None, *, method="pearson"):
     r, n = _pearson(average_ranks(x), average_ranks(y))
     mx, my = ~np.isnan(x), ~np.isnan(y)
     differ = (mx.astype(int).T @ (~my).astype(int) + (~mx).astype(int).T @ my.astype(int)) > 0
-    if same:
-        differ = np.triu(differ)  # symmetric: rank each such pair once
-    for i, j in zip(*np.nonzero(differ)):
-        ok = mx[:, i] & my[:, j]
-        if ok.sum() > 1:
-            a = average_ranks(x[ok, i][:, None])
-            b = average_ranks(y[ok, j][:, None])
-            r[i, j] = _pearson(a, b)[0][0, 0]
-            if same:
-                r[j, i] = r[i, j]
+    if differ.any():
+        r = np.where(differ, _spearman_pairwise(x, y), r)
     return r, n
 
 
