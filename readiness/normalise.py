@@ -250,6 +250,8 @@ def normalise(values, meta, *, method="minmax", by_indicator=None, params=None, 
     by_indicator = dict(by_indicator or {})
     methods = np.array([by_indicator.get(code, method) for code in meta.index], dtype=object)
     names = list(dict.fromkeys(methods))
+    if raw.ndim == 2 and names == ["minmax"] and np.all(np.abs(direction) == 1):
+        return _finish(_minmax_by_rows(raw, direction, **params), raw, meta, warn)
     if raw.ndim == 2 and len(names) == 1:  # one method for every indicator: one pass over the whole table
         kernel = NORMALISATIONS.get(names[0])
         directed = raw * direction
@@ -275,8 +277,32 @@ def normalise(values, meta, *, method="minmax", by_indicator=None, params=None, 
             kw = _params_for(name, params, meta, c)
             with np.errstate(invalid="ignore", divide="ignore"):
                 out[..., sl] = kernel(raw[..., sl] * direction[sl], **kw)
+    return _finish(out, raw, meta, warn)
+
+
+def _finish(out, raw, meta, warn):
+    """Warn about indicators without a range (see :func:`normalise`); return ``out``."""
     if warn:
         codes = no_range_indicators(out, raw, meta)
         if codes:
-            warnings.warn(no_range_message(codes), ReadinessWarning, stacklevel=2)
+            warnings.warn(no_range_message(codes), ReadinessWarning, stacklevel=3)
+    return out
+
+
+def _minmax_by_rows(raw, direction, *, low=0.0, high=100.0, **_):
+    """:func:`_minmax` of ``raw * direction`` (direction +1 or -1), a block of countries at a time.
+
+    The bounds come first, from the raw columns (the minimum after a direction of -1 is minus the
+    maximum, exactly); then each block is the kernel's arithmetic on contiguous rows, so the
+    numbers are the kernel's, bit for bit, without strided column blocks or table-size temporaries.
+    """
+    lo_raw, hi_raw = _nanmin(raw), _nanmax(raw)
+    up = direction > 0
+    lo = np.where(up, lo_raw, -hi_raw)
+    span = _span(lo, np.where(up, hi_raw, -lo_raw))
+    out = np.empty_like(raw)
+    rows = max(1, _BLOCK // max(1, raw.shape[-1]))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for i in range(0, raw.shape[0], rows):
+            out[i: i + rows] = (raw[i: i + rows] * direction - lo) / span * (high - low) + low
     return out

@@ -1,3 +1,4 @@
+import warnings
 import numpy as np
 import pandas as pd
 import pytest
@@ -158,3 +159,20 @@ def test_ranks_of_close_values_and_ties_in_long_columns():
     x[50:80, 1] = 0.0
     np.testing.assert_array_equal(rank_ascending(x), _brute_min_ranks(x))
     np.testing.assert_array_equal(rank_descending(x, axis=0), _brute_min_ranks(-x))
+
+
+@pytest.mark.parametrize("method", ["minmax", "zscore", "rank", "fraction_of_max"])
+def test_a_whole_table_normalises_as_the_blocks_do(method):
+    rng = np.random.default_rng(4)
+    x = rng.lognormal(size=(2000, 9)) + 1.0
+    x[rng.random(x.shape) < 0.1] = np.nan
+    x[:, 2] = 5.0  # no range
+    x[:, 5] = np.nan  # no value
+    meta = pd.DataFrame({"direction": [1, -1, 1, -1, 1, 1, -1, 1, 1]}, index=[f"i{j}" for j in range(9)])
+    if method == "fraction_of_max":
+        meta["direction"] = 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        whole = normalise(x, meta, method=method)
+        blocks = normalise(x[None], meta, method=method)[0]  # a replicate axis: the column-block path
+    assert np.array_equal(whole.view(np.int64), blocks.view(np.int64))
