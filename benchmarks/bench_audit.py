@@ -11,7 +11,7 @@ Cases:
   floor                         importing the CLI, pandas and numpy, which every command pays
   audit's own work, cold        in a fresh interpreter after load and build, CPU milliseconds of
                                 each part: importing the audit, computing what the table view
-                                shows, the fingerprint in its footer, importing rich, rendering
+                                shows, importing rich, rendering (the footer's fingerprint included)
   in process, default / ASEM    ``audit(result).tables()`` plus ``headline()`` on a built Result
                                 (warm: the JSON and workbook outputs' work)
   optimise_weights ASEM level 3 COINr's balance optimisation (R's Nelder-Mead, tol 0.1)
@@ -21,7 +21,8 @@ Kept answers are off (READINESS_NO_CACHE=1): every run computes. Wall time depen
 busy the machine is (the load average is printed); CPU time (user + sys of the child) less so.
 The recorded "before" figures: the same parts, same harness, on the same tree with the audit's
 files (analysis/audit*.py, weights_opt.py, cli/audit.py) as of commit 27298ae, before the
-speed work; 2026-11-29 23:50 UTC, medians of 7, load average 2.8 on 2 cores.
+speed work; 2026-11-30 00:10 UTC, medians of 9 (interleaved with the new code's), load
+average 4.8 on 2 cores.
 
 Run: python benchmarks/bench_audit.py
 """
@@ -44,7 +45,7 @@ from readiness.analysis.audit import audit, optimise_weights
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 ASEM = ROOT / "tests" / "conformance" / "asem.xlsx"
 #: Before the speed work (the audit's files as of 27298ae): CPU ms, see the module docstring.
-RECORDED = {"import audit": 6.3, "compute": 57.8, "fingerprint": 12.8, "import rich": 33.4, "render": 118.6}
+RECORDED = {"import audit": 5.9, "compute": 43.6, "import rich": 39.9, "render": 135.8}
 
 # The audit's own work from a cold interpreter, part by part (printed as JSON: CPU seconds).
 _PARTS = r"""
@@ -63,8 +64,6 @@ report = audit(result)
 report.flags(); report.pc1_share(); report.cronbach_table(); report.pca(1); report.stats("raw")
 report.effective_weights()
 mark("compute")
-result.fingerprint()
-mark("fingerprint")
 from readiness.cli.render import console
 import rich.table
 con = console()
