@@ -19,7 +19,9 @@ are its own:
   same sheets (``values_only=True``), timed the same way in the same process; the ratio
   is readiness' wall time over openpyxl's.
 
-Run: ``python benchmarks/bench_workbook.py [--sizes 1000x100 2000x100 10000x500] [--repeat 3]``.
+Run: ``python benchmarks/bench_workbook.py [--sizes 1000x100 2000x100 10000x500] [--repeat 3] [--dir DIR]``
+(``--dir`` keeps the generated workbooks for a later run, e.g. of another version of the
+code through ``PYTHONPATH``).
 """
 
 from __future__ import annotations
@@ -108,7 +110,6 @@ def run_case(path: Path, units: int, n_ind: int, repeat: int, trace: bool):
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     read_wall, _, tables = _timed(lambda: read_tables(path), 1)
     from_wall, _, _ = _timed(lambda: from_tables(tables, label=str(path)), 1)
-    del tables
     traced = float("nan")
     if trace:
         tracemalloc.start()
@@ -127,6 +128,8 @@ def main():
     parser.add_argument("--sizes", nargs="+", default=SIZES, metavar="UNITSxINDICATORS")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-tracemalloc", action="store_true")
+    parser.add_argument("--dir", help="write the workbooks here and reuse them when present (default: a temporary "
+                        "folder)")
     parser.add_argument("--case", nargs=3, metavar=("PATH", "UNITS", "INDICATORS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.case:
@@ -134,16 +137,23 @@ def main():
         return
     import os
 
-    print(f"# readiness workbook load benchmark, python {sys.version.split()[0]}, load average "
+    import readiness
+
+    print(f"# readiness workbook load benchmark ({Path(readiness.__file__).parent}), python {sys.version.split()[0]}, "
+          f"load average "
           f"{os.getloadavg()[0]:.2f}; seconds are wall (best of {args.repeat}) unless marked CPU; "
           "rss = peak resident MB of the case's process; traced = tracemalloc peak MB of one load; "
           "ratio = load_dataset wall / openpyxl read-only wall")
     print(f"{'units x ind':>14} {'MB':>7} {'load s':>8} {'CPU s':>7} {'read s':>7} {'from s':>7} {'rss MB':>8} "
           f"{'traced':>8} {'cells/s':>11} {'openpyxl':>9} {'CPU s':>7} {'ratio':>7}")
     with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(args.dir or tmp)
+        folder.mkdir(parents=True, exist_ok=True)
         for size in args.sizes:
             units, n_ind = (int(x) for x in size.lower().split("x"))
-            path = write_book(Path(tmp) / f"bench_{units}x{n_ind}.xlsx", units, n_ind)
+            path = folder / f"bench_{units}x{n_ind}_seed{SEED}.xlsx"
+            if not path.exists():
+                write_book(path, units, n_ind)
             cmd = [sys.executable, __file__, "--case", str(path), str(units), str(n_ind), "--repeat", str(args.repeat)]
             if args.no_tracemalloc:
                 cmd.append("--no-tracemalloc")

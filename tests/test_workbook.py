@@ -332,3 +332,123 @@ def test_default_dataset_shows_cldr_names_and_workbooks_keep_theirs():
     t["Countries"]["name"] = ["Taiwan, China", "", "Kenya", ""]
     assert from_tables(t).countries["name"].tolist() == ["Taiwan, China", "South Korea", "Kenya",
                                                          "Congo - Kinshasa"]
+
+
+# -- the vectorised sheet reader (issue 9: large workbooks in seconds) -----------------------------
+
+import re  # noqa: E402
+import zipfile  # noqa: E402
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from readiness.io.workbook import read_tables  # noqa: E402
+
+
+def _with_sheet(src, dst, sheet_xml_edit, part="xl/worksheets/sheet1.xml"):
+    """A copy of workbook ``src`` whose ``part`` is passed through ``sheet_xml_edit(bytes) -> bytes``."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            zout.writestr(item.filename, sheet_xml_edit(data) if item.filename == part else data)
+    return dst
+
+
+def _rows_xml(rows: bytes) -> callable:
+    def edit(data):
+        head, _, rest = data.partition(b"<sheetData>")
+        _, _, tail = rest.partition(b"</sheetData>")
+        return head + b"<sheetData>" + rows + b"</sheetData>" + tail
+    return edit
+
+
+def test_every_kind_of_cell_reads_as_before(tmp_path):
+    """Numbers, shared and inline strings, rich text, booleans, errors, formulas with results, empty values."""
+    rows = (b'<row r="1"><c r="A1" t="inlineStr"><is><t>country</t></is></c><c r="B1" t="s"><v>0</v></c>'
+            b'<c r="C1" t="inlineStr"><is><r><t>c</t></r><r><rPr><b/></rPr><t>3</t></r></is></c>'
+            b'<c r="D1" t="inlineStr"><is><t>&amp;d</t></is></c><c r="E1" t="inlineStr"/></row>'
+            b'<row r="2"><c r="A2" t="s"><v>1</v></c><c r="B2"><v>12</v></c><c r="C2" t="b"><v>1</v></c>'
+            b'<c r="D2" t="e"><v>#N/A</v></c><c r="E2" s="0" t="n"><f>1+1</f><v>2.5</v></c></row>'
+            b'<row r="4"><c r="A4" t="str"><f>"x"</f><v>x&lt;y</v></c><c r="B4"><v>-1.5E-3</v></c>'
+            b'<c r="C4" t="b"><v>0</v></c><c r="D4"><v></v></c><c r="E4"><v>123456789012345678</v></c></row>')
+    strings = (b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/'
+               b'spreadsheetml/2006/main" count="2" uniqueCount="2"><si><t>b</t></si><si><t>KEN</t></si></sst>')
+    src = write(tmp_path / "src.xlsx", {"Settings": pd.DataFrame({"x": [1]})})
+    path = _with_sheet(src, tmp_path / "mid.xlsx", _rows_xml(rows))
+    with zipfile.ZipFile(path, "a") as z:
+        z.writestr("xl/sharedStrings.xml", strings)
+    frame = read_tables(path)["Settings"]
+    assert list(frame.columns) == ["country", "b", "c3", "&d"]
+    assert frame.to_numpy().tolist() == [["KEN", 12, True, "#N/A"], [None, None, None, None],
+                                         ["x<y", -0.0015, False, None]]
+    assert type(frame.iat[0, 1]) is int
+
+
+def test_white_space_between_tags_is_read_and_text_outside_values_is_not(tmp_path):
+    src = write(tmp_path / "src.xlsx", tiny_tables())
+    pretty = _with_sheet(src, tmp_path / "pretty.xlsx", lambda d: d.replace(b"<c ", b"\n   <c ")
+                         .replace(b"<row ", b"\n <row "))
+    assert load_dataset(pretty).values.equals(load_dataset(src).values)
+    junk = _with_sheet(src, tmp_path / "junk.xlsx", lambda d: d.replace(b"</c>", b"</c>junk", 1))
+    with pytest.raises(InputError) as info:
+        load_dataset(junk)
+    assert info.value.problems == ["Data: found sheet XML this reader does not understand; expected a workbook "
+                                   "saved by Excel, LibreOffice or openpyxl."]
+
+
+def test_a_doctored_second_cell_at_one_reference_is_refused(tmp_path):
+    src = write(tmp_path / "src.xlsx", tiny_tables())
+    path = _with_sheet(src, tmp_path / "twice.xlsx", lambda d: d.replace(
+        b"</row>", b'<c r="B2" t="n"><v>1000000</v></c></row>', 2).replace(
+        b'<c r="B2" t="n"><v>1000000</v></c></row>', b"</row>", 1))
+    with pytest.raises(InputError) as info:
+        load_dataset(path)
+    assert info.value.problems == ["Data!B2: found two cells with this reference in the sheet's XML (a doctored "
+                                   "file); expected each cell once."]
+
+
+def test_a_damaged_number_cell_is_named_not_a_traceback(tmp_path):
+    src = write(tmp_path / "src.xlsx", tiny_tables())
+    path = _with_sheet(src, tmp_path / "nan.xlsx", lambda d: re.sub(rb'(<c r="C3"[^>]*><v>)[^<]*', rb"\1abc", d))
+    with pytest.raises(InputError) as info:
+        load_dataset(path)
+    assert info.value.problems == ["Data!C3: found the value 'abc' in a number cell; expected a number (the file is "
+                                   "damaged: open and save it in Excel)."]
+
+
+def test_a_wide_header_and_one_far_cell_are_refused_before_the_grid(tmp_path):
+    from readiness.io.cells import col_letter
+
+    header = b"".join(b'<c r="%s1" t="inlineStr"><is><t>h%d</t></is></c>' % (col_letter(j).encode(), j)
+                      for j in range(2000))
+    rows = b'<row r="1">' + header + b'</row><row r="3500"><c r="A3500"><v>1</v></c></row>'
+    path = _with_sheet(write(tmp_path / "src.xlsx", tiny_tables()), tmp_path / "far.xlsx", _rows_xml(rows))
+    with pytest.raises(InputError) as info:
+        read_tables(path)
+    assert info.value.problems == ["Data: found a table of 3,499 rows x 2,000 columns; expected at most 6,000,000 "
+                                   "cells (delete stray cells far from the table, then save)."]
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.lists(st.one_of(st.none(), st.booleans(), st.integers(-10**15, 10**15),
+                                   st.floats(allow_nan=False, allow_infinity=False),
+                                   st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")),
+                                           max_size=8).filter(lambda t: not t.startswith("="))),
+                         min_size=3, max_size=3), min_size=1, max_size=12))
+def test_cells_read_as_openpyxl_reads_them(tmp_path_factory, body):
+    """Whatever openpyxl writes, in any mix, reads back as openpyxl itself reads it (Settings keeps objects)."""
+    path = tmp_path_factory.mktemp("mix") / "mix.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Settings"
+    ws.append(["a", "b", "c"])
+    for row in body:
+        ws.append(row)
+    wb.save(path)
+    expected = [list(r) for r in openpyxl.load_workbook(path, read_only=True)["Settings"].iter_rows(
+        min_row=2, values_only=True)]
+    while expected and all(v is None or (isinstance(v, str) and not v.strip()) for v in expected[-1]):
+        expected.pop()
+    frame = read_tables(path)["Settings"]
+    got = [[None if v == "" else v for v in row] for row in frame.to_numpy().tolist()]  # openpyxl: "" is None
+    assert got == [[v for v in row] + [None] * (3 - len(row)) for row in expected]
+    assert [type(v) for row in got for v in row] == [type(v) for row in expected for v in row]

@@ -361,9 +361,11 @@ def sheet_frame(cells: SheetCells):
         if o.any():
             grid[nr[o] - 1, place[nc[o]]] = _as_objects(nx[o], nw[o])
     grid[orow[obj] - 1, place[ocol[obj]]] = oval[obj]
+    if not len(fcols):
+        return pd.DataFrame(grid, columns=pd.Index(header, dtype=object), dtype=object), problems
     frame = pd.DataFrame(fgrid, columns=fcols.tolist(), copy=False)
-    for k, j in enumerate(ocols.tolist()):
-        frame.insert(j, -1 - k, grid[:, k], allow_duplicates=True)
+    for k, j in enumerate(ocols.tolist()):   # object columns stay object (pandas would make text columns 'str')
+        frame.insert(j, -1 - k, pd.Series(grid[:, k], dtype=object), allow_duplicates=True)
     frame.columns = pd.Index(header, dtype=object)
     return frame, problems
 
