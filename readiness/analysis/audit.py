@@ -31,8 +31,9 @@ import pandas as pd
 
 from ..errors import SpecError
 from .._validation import did_you_mean
+from .audit_flags import collect_flags
 from .audit_pca import PCAResult, group_pca, prcomp
-from .audit_stats import column_stats, corr_pvalues, cronbach_from_cov, moments, pairwise_corr, pairwise_cov
+from .audit_stats import column_stats, corr_pvalues, cronbach_from_cov, pairwise_corr, pairwise_cov
 
 __all__ = ["audit", "AuditResult", "PCAResult", "optimise_weights", "OptimisedWeights", "THRESHOLDS"]
 
@@ -62,7 +63,10 @@ def __getattr__(name):
 
 
 class AuditResult:
-    """The statistical audit of one :class:`readiness.Result` (tables computed on first use).
+    """The statistical audit of one :class:`readiness.Result`.
+
+    Each table is computed on first use and kept: calling a method again returns the
+    same object, so copy a table before changing it.
 
     Parameters
     ----------
@@ -102,6 +106,10 @@ class AuditResult:
             raise SpecError(f"unknown stage {stage!r}{did_you_mean(str(stage), list(stages))}; stages are: "
                             f"{', '.join(stages)}")
         return stages[stage]
+
+    def stage(self, stage) -> pd.DataFrame:
+        """The values of one stage of the result (countries x columns); SpecError naming the stages if unknown."""
+        return self._frame(stage)
 
     def _walk_up(self, node) -> tuple:
         out, up = [], node
@@ -384,55 +392,7 @@ class AuditResult:
         the extreme correlation); aggregates whose indicators have Cronbach's alpha
         below 0.7.
         """
-        return self._memoised("flags", self._flags)
-
-    def _flags(self):
-        rows = []
-        th = self.thresholds
-        st = self.stats("raw")
-        codes = st.index.to_numpy()
-        col = {c: st[c].to_numpy() for c in ("flag_available", "share_available", "flag_nonzero", "share_nonzero",
-                                              "flag_unique", "share_unique")}
-        for k in np.flatnonzero(col["flag_available"]):
-            value = float(col["share_available"][k])
-            rows.append(("sparse", codes[k], f"available for {value:.2f} of countries", value))
-        # COINr's zero and unique flags divide by all countries, so a sparse indicator trips
-        # them too; here they need the share among the values present to be low as well.
-        for flag, kind, what, share, t in (("flag_nonzero", "zeros", "non-zero", "share_nonzero", "t_zero"),
-                                           ("flag_unique", "few values", "distinct", "share_unique", "t_unq")):
-            with np.errstate(invalid="ignore"):
-                hit = col[flag] & (col[share] < th[t])
-            for k in np.flatnonzero(hit):
-                value = float(col[share][k])
-                rows.append((kind, codes[k], f"{value:.2f} of values present {what}", value))
-        treated = self._frame("treated")  # skew and kurtosis only: no sort, no median
-        _, _, sk, ku = moments(treated.to_numpy(dtype=float))
-        with np.errstate(invalid="ignore"):
-            outliers = (np.abs(sk) > th["t_skew"]) & (ku > th["t_kurt"])
-        for k in np.flatnonzero(outliers):
-            rows.append(("outliers", treated.columns[k], f"skew {sk[k]:.2f}, kurtosis {ku[k]:.2f} after treatment",
-                         float(sk[k])))
-        for kind in ("high", "low"):
-            pairs = self.correlation_flags(kind=kind)
-            label = "near-duplicates" if kind == "high" else "opposed pair"
-            for g, a, b, r in zip(*(pairs[c] for c in pairs.columns)):
-                rows.append((label, f"{a} & {b}", f"r = {r:.2f} within {g}", float(r)))
-        pc = self.parent_correlations()
-        labels = {"negative": "negative correlation", "weak": "weak correlation", "redundant": "redundant"}
-        found = {}  # (node, flag) -> [(ancestor, relation, r)], in order of first appearance
-        for node, anc, rel, r, flag in zip(pc["node"], pc["ancestor"], pc["relation"], pc["correlation"],
-                                           pc["flag"]):
-            if flag:
-                found.setdefault((node, flag), []).append((anc, rel, float(r)))
-        for (node, flag), hits in found.items():
-            parts = [f"{r:.2f} with {anc}" + (" (parent)" if rel == "parent" else "") for anc, rel, r in hits]
-            value = max(r for *_, r in hits) if flag == "redundant" else min(r for *_, r in hits)
-            rows.append((labels[flag], node, "r = " + ", ".join(parts), value))
-        alpha = self.cronbach_table()
-        for node, over, k, a in zip(alpha["node"], alpha["over"], alpha["items"], alpha["alpha"]):
-            if over == "indicators" and a < th["alpha_low"]:
-                rows.append(("low alpha", node, f"alpha {a:.2f} over its {k} indicators", float(a)))
-        return pd.DataFrame(rows, columns=["kind", "subject", "detail", "value"])
+        return self._memoised("flags", lambda: collect_flags(self))
 
     def headline(self) -> dict:
         """The audit in brief, for a report's method note.
