@@ -135,7 +135,7 @@ class Evaluation:
         Computed a block of replicates at a time (no replicates x countries float64 array).
         """
         nominal = self.nominal_ranks[:, -1]
-        n_rows = self.ranks.shape[0]
+        n_rows = len(self.valid)
         out = np.empty(n_rows)
         step = max(1, 4_000_000 // max(1, len(nominal)))
         with warnings.catch_warnings():
