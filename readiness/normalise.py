@@ -185,8 +185,16 @@ def _check_fraction_of_max(x, meta, cols):
 def no_range_indicators(normalised, values, meta) -> list:
     """The indicators whose normalised scores are all missing although they have values (no range)."""
     out = np.asarray(normalised)
-    const = np.all(np.isnan(out) & ~np.isnan(np.asarray(values, dtype=float)), axis=-2)
-    return list(meta.index[np.any(const.reshape(-1, const.shape[-1]), axis=0)])
+    values = np.asarray(values, dtype=float)
+    k = out.shape[-1]
+    cols = np.arange(k)
+    if out.shape[-2]:  # only a column whose first score is missing though its value is not can qualify
+        first = np.isnan(out[..., 0, :]) & ~np.isnan(values[..., 0, :])
+        cols = np.flatnonzero(np.any(first.reshape(-1, k), axis=0))
+    if not len(cols):
+        return []
+    const = np.all(np.isnan(out[..., cols]) & ~np.isnan(values[..., cols]), axis=-2)
+    return list(meta.index[cols[np.any(const.reshape(-1, len(cols)), axis=0)]])
 
 
 def no_range_message(codes) -> str:

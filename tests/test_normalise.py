@@ -176,3 +176,12 @@ def test_a_whole_table_normalises_as_the_blocks_do(method):
         whole = normalise(x, meta, method=method)
         blocks = normalise(x[None], meta, method=method)[0]  # a replicate axis: the column-block path
     assert np.array_equal(whole.view(np.int64), blocks.view(np.int64))
+
+
+def test_ranks_of_a_large_table_equal_those_of_its_replicate_form():
+    rng = np.random.default_rng(8)
+    x = np.round(rng.normal(size=(20_000, 60)), 2)  # over a million values, many ties
+    x[rng.random(x.shape) < 0.05] = np.nan
+    np.testing.assert_array_equal(rank_descending(x), rank_descending(x[None])[0])
+    np.testing.assert_array_equal(rank_ascending(x), rank_ascending(x[None])[0])
+    np.testing.assert_array_equal(rank_ascending(x[:50]), _brute_min_ranks(x[:50]))
