@@ -89,7 +89,13 @@ def numbers(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     n, m = frame.shape
     values = np.full((n, m), np.nan)
     bad = np.zeros((n, m), dtype=bool)
-    for j in range(m):
+    kinds = np.array([d.kind for d in frame.dtypes], dtype=object)
+    block = np.flatnonzero(np.isin(kinds, ["f", "i", "u"]))   # number columns (not booleans): all at once
+    if len(block):
+        x = frame.iloc[:, block].to_numpy(dtype=float)
+        values[:, block] = np.where(np.isfinite(x), x, np.nan)
+        bad[:, block] = np.isinf(x)
+    for j in np.flatnonzero(~np.isin(kinds, ["f", "i", "u"])).tolist():
         col = frame.iloc[:, j]
         kind = pd.api.types.infer_dtype(col, skipna=True)
         if kind in ("floating", "integer", "mixed-integer-float", "empty", "decimal"):
