@@ -452,3 +452,29 @@ def test_cells_read_as_openpyxl_reads_them(tmp_path_factory, body):
     got = [[None if v == "" else v for v in row] for row in frame.to_numpy().tolist()]  # openpyxl: "" is None
     assert got == [[v for v in row] + [None] * (3 - len(row)) for row in expected]
     assert [type(v) for row in got for v in row] == [type(v) for row in expected for v in row]
+
+
+def test_hidden_row_is_named(tmp_path):
+    src = write(tmp_path / "src.xlsx", tiny_tables())
+    path = _with_sheet(src, tmp_path / "hidden.xlsx", lambda d: d.replace(b'<row r="3"', b'<row r="3" hidden="1"'))
+    with pytest.raises(InputError) as info:
+        load_dataset(path)
+    assert info.value.problems == ["Data!A3: found a hidden row; expected every row of the table visible (unhide it, "
+                                   "or delete it)."]
+
+
+@pytest.mark.parametrize("chunk", [23, 64, 1000])
+def test_blocks_cut_anywhere_read_the_same(tmp_path, monkeypatch, chunk):
+    """The sheet XML is read in blocks cut after a row or a cell: tiny blocks cut rows, tags and markers anywhere."""
+    import readiness.io.workbook as workbook
+
+    t = tiny_tables()
+    t["Data"]["a2"] = t["Data"]["a2"].astype(object)
+    t["Data"].loc[1, "a2"] = "n/a"
+    path = write(tmp_path / "t.xlsx", t)
+    whole = read_tables(path)
+    monkeypatch.setattr(workbook, "_CHUNK", chunk)
+    cut = read_tables(path)
+    assert list(cut) == list(whole)
+    for name in whole:
+        assert cut[name].equals(whole[name]), name

@@ -301,7 +301,10 @@ def read_rows(piece: bytes, cells: SheetCells) -> None:
     if piece[:lt[0]].strip() or (len(gaps) and not _blank(a[:n], end[gaps], gap_end[gaps])):
         raise Unusual
     cell = np.flatnonzero((kind == _C_O) | (kind == _C_SC))
-    row, col, after = _refs(piece, a, u8, lt[cell], *_row_numbers(piece, lt, end, kind, cell, carry, cells))
+    numbers = _row_numbers(piece, lt, end, kind, cell, carry, cells)
+    if not len(cell):
+        return
+    row, col, after = _refs(piece, a, u8, lt[cell], *numbers)
     _limits(cells, row, col)
     t, is_date = _attributes(a, u8, after, end[cell] - 1 - (kind[cell] == _C_SC), cells)
     _order(cells, row, col)
