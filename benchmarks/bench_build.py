@@ -7,9 +7,12 @@ peak memory.
 - ``--reuse``: on the default data, one indicator of one country changed (what the
   what-if levers do ~80 times per command): a fresh ``build`` against
   ``build(..., reuse=previous)``, results checked identical.
-- ``--large``: ``build()`` at 100,000 units x 200 indicators (synthetic, seeded),
-  time and peak resident memory, each in a fresh process. ``--code DIR`` runs the
-  same case against another copy of the package (e.g. the code before a change).
+- ``--large``: ``build()`` at 12,500, 25,000, 50,000 and 100,000 units x 200
+  indicators (synthetic, seeded), each in a fresh process: wall time, CPU time
+  (user + system: on a shared machine the wall time includes waiting for a core),
+  peak resident memory, CPU time per million cells and its ratio to the previous
+  size's (1.0: linear in cells). ``--code DIR`` runs the same cases against another
+  copy of the package (e.g. the code before a change: ``git archive`` it to DIR).
 
 Baselines:
 - "pandas baseline": the same pipeline written plainly in pandas, column by column
@@ -20,6 +23,7 @@ Baselines:
 
 from __future__ import annotations
 
+import os
 import statistics
 import sys
 import time
@@ -117,31 +121,43 @@ def large(n_units=100_000, n_ind=200, n_dims=8, seed=0):
 
 
 def run_large(n_units, n_ind):
-    """One timed build at scale in this process; prints seconds and peak RSS."""
+    """One timed build at scale in this process; prints wall seconds, peak RSS (GiB), top score, CPU seconds."""
     import resource
 
     ds = large(n_units, n_ind)
     spec = readiness.Spec(imputation="group_mean", coverage_min=0.5)
-    t0, c0 = time.perf_counter(), time.process_time()
+    r0 = resource.getrusage(resource.RUSAGE_SELF)
+    t0 = time.perf_counter()
     r = readiness.build(ds, spec)
-    t, c = time.perf_counter() - t0, time.process_time() - c0
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # KiB -> GiB
+    t = time.perf_counter() - t0
+    r1 = resource.getrusage(resource.RUSAGE_SELF)
+    c = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+    peak = r1.ru_maxrss / 2**20  # KiB -> GiB
     print(f"{t:.2f} {peak:.2f} {float(r.index_scores.iloc[0])!r} {c:.2f}")
 
 
-def bench_large(code=None, n_units=100_000, n_ind=200, label="build() large"):
+SIZES = ((12_500, 200), (25_000, 200), (50_000, 200), (100_000, 200))
+
+
+def bench_large(code=None, sizes=SIZES, label="build() large"):
+    """Each size in a fresh process; one line per size, then the growth in CPU time per cell."""
     import os
     import subprocess
 
     env = dict(os.environ)
     if code:
         env["PYTHONPATH"] = str(code)
-    out = subprocess.run([sys.executable, __file__, "--run-large", str(n_units), str(n_ind)], env=env,
-                         capture_output=True, text=True, check=True).stdout.split()
-    t, peak, top = float(out[0]), float(out[1]), out[2]
-    cpu = f", CPU {float(out[3]):.2f} s" if len(out) > 3 else ""
-    print(f"{label:<34}{f'{n_units}x{n_ind}':>12}{t:>10.2f}s{'':>11}{'':>8}{peak * 1024:>9.0f}  (top score {top}{cpu})")
-    return t, peak
+    print(f"{'case':<24}{'size':>12}{'wall':>9}{'CPU':>9}{'peak MB':>9}{'CPU us/cell':>13}{'vs previous':>13}")
+    previous = None
+    for n_units, n_ind in sizes:
+        out = subprocess.run([sys.executable, __file__, "--run-large", str(n_units), str(n_ind)], env=env,
+                             capture_output=True, text=True, check=True).stdout.split()
+        t, peak, cpu = float(out[0]), float(out[1]), float(out[3])
+        per_cell = cpu / (n_units * n_ind) * 1e6
+        growth = f"{per_cell / previous:>12.2f}x" if previous else f"{'':>13}"
+        print(f"{label:<24}{f'{n_units}x{n_ind}':>12}{t:>8.2f}s{cpu:>8.2f}s{peak * 1024:>9.0f}{per_cell:>13.3f}{growth}"
+              f"  (top score {out[2]})")
+        previous = per_cell
 
 
 def bench_reuse(k=K):
@@ -191,7 +207,9 @@ if __name__ == "__main__":
         run_large(int(args[1]), int(args[2]))
     elif "--large" in args:
         code = args[args.index("--code") + 1] if "--code" in args else None
-        bench_large(code, label="build() large" + (" (--code)" if code else ""))
+        print(f"python {sys.version.split()[0]}, numpy {np.__version__}, pandas {pd.__version__}; "
+              f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+        bench_large(code, label="build()" + (" (--code)" if code else ""))
     elif "--reuse" in args:
         bench_reuse()
     else:

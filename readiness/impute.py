@@ -89,7 +89,7 @@ def _by_group(x, groups, func):
     return out
 
 
-_BLOCK = 1 << 20  # values per block in the group statistics
+_BLOCK = 1 << 18  # values per block in the group statistics (temporaries of 2 MB)
 
 
 @IMPUTATIONS.register("group_mean")

@@ -26,7 +26,7 @@ __all__ = ["NORMALISATIONS", "normalise", "normalise_params", "no_range_indicato
 NORMALISATIONS = Registry("normalisation")
 
 
-_BLOCK = 1 << 20  # values normalised per block
+_BLOCK = 1 << 18  # values normalised per block (temporaries of 2 MB: reused, not page-faulted)
 
 
 def _span(lo, hi):
