@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from ..serialise import json_ready
@@ -84,14 +85,11 @@ class UncertaintyResult:
         countries = pd.DataFrame({"name": names.to_numpy()} | {c: v[:, k] for c, v in stats.items()},
                                  index=ev.countries.copy())
         countries.index.name = "country"
-        long = []
-        for j, (node, level) in enumerate(zip(ev.nodes, ev.levels)):
-            df = pd.DataFrame({c: v[:, j] for c, v in stats.items()})
-            df.insert(0, "country", ev.countries.to_numpy())
-            df.insert(0, "level", level)
-            df.insert(0, "node", node)
-            long.append(df)
-        nodes = pd.concat(long, ignore_index=True)
+        # long: node by node, every country within a node
+        nodes = pd.DataFrame({"node": np.repeat(np.array(ev.nodes, dtype=object), nc),
+                              "level": np.repeat(np.array(ev.levels, dtype=np.int64), nc),
+                              "country": np.tile(ev.countries.to_numpy(), len(ev.nodes))}
+                             | {c: v.T.ravel() for c, v in stats.items()})
         reps = ev.params.copy()
         reps["rank_shift"] = ev.rank_shift()
         # the index's ranks as they are (the engine stores them contiguous): no copy

@@ -32,6 +32,7 @@ def _direction_numbers():
         return z["poly"].astype(np.int64), z["vinit"].astype(np.int64)
 
 
+@functools.lru_cache(maxsize=8)
 def _direction_matrix(d):
     """(d, bits) direction integers, scaled to ``bits`` bits (scipy's ``_initialize_v``)."""
     poly, vinit = _direction_numbers()
@@ -76,7 +77,7 @@ def sobol_points(d: int, n: int, seed) -> np.ndarray:
     >>> sobol_points(2, 4, seed=1).shape
     (4, 2)
     """
-    v = _direction_matrix(d).astype(np.uint64)
+    v = _direction_matrix(d).astype(np.uint64)  # a copy: the cached matrix stays as it is
     stream = _scipy_stream(seed)
     shift_bits = _integers(stream, (d, _BITS)).astype(np.uint64)
     shift = (shift_bits << np.arange(_BITS, dtype=np.uint64)).sum(axis=1)
