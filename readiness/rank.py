@@ -58,7 +58,6 @@ _BLOCK = 1 << 18  # values ranked per block (temporaries of 2 MB: reused, not pa
 
 def _min_ranks_argsort(a):
     """Min ranks along the last axis of a C-contiguous 2-D block by argsort; NaN stays NaN."""
-    n = a.shape[-1]
     # the default sort: the order within ties does not matter for min ranks, so no stable sort
     order = np.argsort(a, axis=-1)  # NaN sorts last
     s = np.take_along_axis(a, order, axis=-1)

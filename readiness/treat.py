@@ -340,7 +340,8 @@ def _interior(xt, present, top, bottom):
         d2 = d * d
         sums = np.stack([d.sum(axis=1), d2.sum(axis=1), (d2 * d).sum(axis=1), (d2 * d2).sum(axis=1)])
         bound = np.stack([np.sqrt(count * sums[1]), sums[1], np.sqrt(sums[1] * sums[3]), sums[3]])
-        for edge, tied in ((t_hi[:, 0], upper.sum(axis=1) - top.shape[1]), (t_lo[:, 0], lower.sum(axis=1) - top.shape[1])):
+        width = top.shape[1]
+        for edge, tied in ((t_hi[:, 0], upper.sum(axis=1) - width), (t_lo[:, 0], lower.sum(axis=1) - width)):
             p = _powers(edge - centre)  # values tied with a window's last value, outside the window
             sums += tied * p
             bound += tied * np.abs(p)
