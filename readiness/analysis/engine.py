@@ -151,8 +151,6 @@ class _Engine:
         for name in ("imputation", "treatment", "normalisation"):
             if getattr(space, name):
                 choices[name] = pick(name)
-        self._upstream(dataset)
-
         # weights: nominal, perturbed, dropped
         w0 = node_weights(dataset, spec).reindex(plan.nodes).to_numpy(dtype=float)
         weights = self.weights = np.tile(w0, (R, 1))
@@ -187,7 +185,7 @@ class _Engine:
                 by_level[lv] = np.asarray(design.alternatives[column], dtype=object)[idx]
             choices["aggregation"] = by_level
         self.p = spec.generalised_mean_p
-        self._first_level()
+        self._upstream(dataset)
         self._layout()
 
     def _upstream(self, dataset):
@@ -211,7 +209,10 @@ class _Engine:
         norm_i = design.choice("normalisation") if space.normalisation else zeros
         variant = (imp_i * len(treat_alts) + treat_i) * len(norm_alts) + norm_i
         used, self.variant_idx = np.unique(variant, return_inverse=True)
-        stack = self.stack = np.empty((len(used), len(countries), self.plan.n_indicators))
+        first = self._first_level_plan()
+        # the normalised variants are kept only when a chunk reads indicators beyond the first level
+        stack = self.stack = np.empty((len(used), len(countries), self.plan.n_indicators)) \
+            if first is None or first["indicators_later"] else None
         params, by_ind = normalise_params(spec), dict(spec.normalisation_by_indicator)
         base_key = treated_key = base = treated = None
         seen = {}
@@ -230,8 +231,20 @@ class _Engine:
                 if (ii, ti) != treated_key:
                     treated_key = (ii, ti)
                     treated = _treated(base, spec.replace(**treatment_spec(treat_alts[ti])))
-                stack[k] = normalise(treated, dataset.indicators, method=norm_alts[ni], by_indicator=by_ind,
-                                     params=params)
+                normalised = normalise(treated, dataset.indicators, method=norm_alts[ni], by_indicator=by_ind,
+                                       params=params)
+                if stack is not None:
+                    stack[k] = normalised
+                if first is not None:
+                    self._first_level_of(first, k, normalised)
+        if first is not None:
+            self._first_level_ranks(first)
+        else:
+            self.pre = None
+        self.rest = list(range(1 if self.pre is not None else 0, len(self.plan.steps)))
+        paired = self.pre[4] if self.pre is not None else []
+        #: the kept nodes whose ranks are computed (and stored) per replicate; the index is last
+        self.stored = [j for j in range(len(self.keep)) if j not in paired]
         for w in caught:
             seen.setdefault(str(w.message), w)
         self.warnings = list(seen.values())
@@ -248,46 +261,54 @@ class _Engine:
                 "of countries: set screen_on = 'observed' or remove this alternative"
             )
 
-    def _first_level(self):
+    def _first_level_plan(self):
         """The first level aggregates indicators only; when their weights do not vary, its
         result (and the ranks of its nodes) depends only on (upstream variant, method):
-        compute it once per pair."""
+        it is computed once per pair, as each variant is normalised. None otherwise."""
         plan, weights, names = self.plan, self.weights, self.method_names
-        self.pre = None
-        if plan.steps:
-            level, parents0, children0, onehot = plan.steps[0]
-            if np.all(children0 < plan.n_indicators) and np.all(weights[:, children0] == weights[:1, children0]):
-                key = self.variant_idx * len(names) + self.level_methods[:, 0]
-                ukeys, key_idx = np.unique(key, return_inverse=True)
-                nc, n_ind = len(self.countries), plan.n_indicators
-                values = np.empty((len(ukeys), nc, len(parents0)))
-                sh = np.zeros(len(ukeys), dtype=bool)
-                sk = np.zeros(len(ukeys), dtype=bool)
-                # block: the indicators, then the parents (local positions)
-                step0 = [(level, np.arange(n_ind, n_ind + len(parents0)), children0, onehot,
-                          [plan.nodes[c] for c in children0], children0, 0)]
-                step = _auto_chunk(nc, n_ind + len(parents0))
-                for a in range(0, len(ukeys), step):  # a chunk of (variant, method) pairs at a time
-                    keys = ukeys[a:a + step]
-                    block = np.empty((len(keys), nc, n_ind + len(parents0)))
-                    block[..., :n_ind] = self.stack[keys // len(names)]
-                    lm = (keys % len(names))[:, None]
-                    sh[a:a + step], sk[a:a + step] = _aggregate_steps(
-                        block, np.tile(weights[0], (len(keys), 1)), step0, lm, names, p=self.p,
-                        policy=self.design.space.nonpositive, coverage_min=self.spec.aggregate_coverage_min)
-                    values[a:a + step] = block[..., n_ind:]
-                # the ranks of the first level's kept nodes (but the index, always kept per replicate),
-                # once per pair
-                ranked = [(j, int(np.flatnonzero(parents0 == pos)[0])) for j, pos in enumerate(self.keep[:-1])
-                          if pos in parents0]
-                pre_ranks = np.empty((len(ranked), len(ukeys), nc), dtype=np.float32)
-                for m, (_, c) in enumerate(ranked):
-                    _descending_ranks(np.ascontiguousarray(values[..., c]), pre_ranks[m])
-                self.pre = (values, key_idx, sh, sk, [j for j, _ in ranked], pre_ranks)
-        self.rest = list(range(1 if self.pre is not None else 0, len(plan.steps)))
-        paired = self.pre[4] if self.pre is not None else []
-        #: the kept nodes whose ranks are computed (and stored) per replicate; the index is last
-        self.stored = [j for j in range(len(self.keep)) if j not in paired]
+        if not plan.steps:
+            return None
+        level, parents0, children0, onehot = plan.steps[0]
+        if not (np.all(children0 < plan.n_indicators) and np.all(weights[:, children0] == weights[:1, children0])):
+            return None
+        key = self.variant_idx * len(names) + self.level_methods[:, 0]
+        ukeys, key_idx = np.unique(key, return_inverse=True)
+        nc, n_ind = len(self.countries), plan.n_indicators
+        later = [plan.steps[li][2] for li in range(1, len(plan.steps))]
+        return {
+            "ukeys": ukeys, "key_idx": key_idx, "values": np.empty((len(ukeys), nc, len(parents0))),
+            "sh": np.zeros(len(ukeys), dtype=bool), "sk": np.zeros(len(ukeys), dtype=bool),
+            # block: the indicators, then the parents (local positions)
+            "step": [(level, np.arange(n_ind, n_ind + len(parents0)), children0, onehot,
+                      [plan.nodes[c] for c in children0], children0, 0)],
+            "indicators_later": any(np.any(c < n_ind) for c in later),
+        }
+
+    def _first_level_of(self, first, k, normalised):
+        """Aggregate the first level of upstream variant ``k`` for every method its replicates use."""
+        names, nc, n_ind = self.method_names, len(self.countries), self.plan.n_indicators
+        sel = np.flatnonzero(first["ukeys"] // len(names) == k)
+        n_par = first["values"].shape[2]
+        step = _auto_chunk(nc, n_ind + n_par)
+        for a in range(0, len(sel), step):  # a chunk of (variant, method) pairs at a time
+            rows = sel[a:a + step]
+            block = np.empty((len(rows), nc, n_ind + n_par))
+            block[..., :n_ind] = normalised
+            lm = (first["ukeys"][rows] % len(names))[:, None]
+            first["sh"][rows], first["sk"][rows] = _aggregate_steps(
+                block, np.tile(self.weights[0], (len(rows), 1)), first["step"], lm, names, p=self.p,
+                policy=self.design.space.nonpositive, coverage_min=self.spec.aggregate_coverage_min)
+            first["values"][rows] = block[..., n_ind:]
+
+    def _first_level_ranks(self, first):
+        """The ranks of the first level's kept nodes (but the index, always kept per replicate), once per pair."""
+        parents0, values = self.plan.steps[0][1], first["values"]
+        ranked = [(j, int(np.flatnonzero(parents0 == pos)[0])) for j, pos in enumerate(self.keep[:-1])
+                  if pos in parents0]
+        pre_ranks = np.empty((len(ranked), values.shape[0], values.shape[1]), dtype=np.float32)
+        for m, (_, c) in enumerate(ranked):
+            _descending_ranks(np.ascontiguousarray(values[..., c]), pre_ranks[m])
+        self.pre = (values, first["key_idx"], first["sh"], first["sk"], [j for j, _ in ranked], pre_ranks)
 
     def _layout(self):
         """The node axis of a chunk: only the nodes the later levels read or write, renumbered."""
@@ -305,8 +326,6 @@ class _Engine:
                       for li, (lv, parents, children, onehot) in enumerate(plan.steps) if li in self.rest]
         ind = cols[cols < plan.n_indicators]
         self.needed_ind, self.needed_local = ind, local[ind]
-        if self.pre is not None and not ind.size:
-            self.stack = None  # the first level holds all a chunk needs: free the normalised variants
 
     def run(self, start, stop):
         """Ranks of the stored nodes (float32, node-major: nodes x replicates x countries), shifted and
