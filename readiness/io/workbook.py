@@ -265,7 +265,7 @@ def _stream(zf, member, acc, ctx) -> None:
                 if cut:
                     read_rows(buf[:cut], acc)
                     buf = buf[cut:]
-                elif len(buf) > 16 * _CHUNK:
+                elif len(buf) > 64 * 2**20:  # no cell ends in 64 MB: not a sheet this reader reads
                     raise Unusual
                 continue
         if state == "tail":
