@@ -1,8 +1,11 @@
 """``brief --all``: every country's brief into one folder, in parallel, with an index page.
 
-The build and the uncertainty analysis run once, in this process; the workers (forked
-from it by :func:`readiness.analysis.pool.executor`) inherit them and only lay out
-pages. A country whose brief fails is reported with the reason; the others are written.
+The build, the uncertainty analysis, the tables every brief shares
+(:mod:`readiness.briefs.shared`), the audit's headline, WeasyPrint with the stylesheet
+and fonts all load once, in this process; the workers (forked from it by
+:func:`readiness.analysis.pool.executor`, each taking the next country as it finishes one)
+inherit them and only build each country's context and lay out its pages. A country
+whose brief fails is reported with the reason; the others are written.
 """
 
 from __future__ import annotations
@@ -95,8 +98,10 @@ def brief_all(result, folder, *, fmt: str = "pdf", peers=None, workers: int = 1,
     if ua is None and uncertainty:
         ua = brief_uncertainty(result)
     from .sections import audit_summary
+    from .shared import shared
 
-    audit_summary(result)        # once here (with the fingerprints); the forked workers inherit them
+    shared(result)               # the per-result tables, the fingerprints and the audit's headline:
+    audit_summary(result)        # computed once here; the forked workers inherit them
     if fmt == "pdf":     # WeasyPrint, the fonts and the stylesheet: loaded once here, inherited by the workers
         from .render import preload
 

@@ -50,8 +50,7 @@ def _source(ctx, extra: str = "") -> str:
 
 def _row_labels(cv: Canvas, rows, x0: float, size: float):
     """Right-aligned row names ending just left of the plot at ``x0``: ``rows`` is a list of (y centre, text)."""
-    for y, label in rows:
-        cv.label(x0 - 5, y, label, anchor="end", size=size, width=x0 - 7)
+    cv.column(x0 - 5, [y for y, _ in rows], [label for _, label in rows], anchor="end", size=size, width=x0 - 7)
 
 
 def _finish(cv: Canvas, base: float, alt: str, legend, source: str) -> dict:
@@ -94,12 +93,8 @@ def dimension_chart(ctx: dict) -> dict:
 
 
 def _quantiles(rows) -> np.ndarray:
-    """5, 25, 50, 75 and 95% of each row's distribution (NaN where it is empty)."""
-    q = np.full((len(rows), 5), np.nan)
-    for i, r in enumerate(rows):
-        if r["distribution"]:
-            q[i] = np.percentile(np.asarray(r["distribution"], dtype=float), [5, 25, 50, 75, 95])
-    return q
+    """5, 25, 50, 75 and 95% of each row's scores over all countries (NaN where none has one)."""
+    return np.array([r["quantiles"] or [np.nan] * 5 for r in rows], dtype=float).reshape(len(rows), 5)
 
 
 def indicator_chart(ctx: dict) -> dict:
@@ -137,10 +132,10 @@ def indicator_chart(ctx: dict) -> dict:
            if r["score"] is not None and r["flag"] == "imputed"]
     cv.body.append(path(obs, fill=ACCENT))
     cv.body.append(path(imp, stroke=ACCENT, width=1.0, fill="white"))
+    _row_labels(cv, [(y, r["name"]) for r, y in zip(rows, ys)], x0, size)
     for r, y in zip(rows, ys):
-        cv.label(x0 - 5, y, r["name"], anchor="end", size=size, width=x0 - 7)
         if r["flag"] == "missing":
-            cv.label(sx(1), y, "no data", size=size, colour=REGION)
+            cv.text(sx(1), y + 0.35 * size, "no data", size=size, fill=REGION)
     legend = [("range", "All countries: 5-95%"), ("box", "middle half"), ("median", "median"),
               ("region_tick", "region median"), ("income_tick", "income-group median"), ("country", name)]
     if imp:
@@ -200,10 +195,9 @@ def language_chart(ctx: dict) -> dict:
         cv.body.append(path([f"M{num(x0)} {num(y - bar / 2)}H{num(sx(r['share']))}v{num(bar)}H{num(x0)}Z"
                              for r, y in zip(langs, ys) if bool(r["families"]) == covered], fill=colour))
     cv.label(xt, top - 6, "Open-weight LLM families covering the language", size=6.8, colour=MUTED)
-    for r, y in zip(langs, ys):
-        cv.label(x0 - 5, y, r["language"], anchor="end", size=7.2, width=x0 - 7)
-        cv.label(xt, y, r["families"] or "no open-weight LLM covers it", size=6.6, width=W - xt - 2,
-                 colour=INK if r["families"] else REGION)
+    _row_labels(cv, [(y, r["language"]) for r, y in zip(langs, ys)], x0, 7.2)
+    cv.column(xt, ys, [r["families"] or "no open-weight LLM covers it" for r in langs], size=6.6, width=W - xt - 2,
+              colours=[None if r["families"] else REGION for r in langs])
     parts = [f"{r['language']} {r['share']:.0f}% ({r['families'] or 'no open model'})" for r in langs]
     alt = f"Bar chart of {name}'s main languages by share of population, with the open-model families covering each: " \
           + "; ".join(parts) + "."

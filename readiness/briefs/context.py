@@ -15,11 +15,11 @@ import re
 import numpy as np
 import pandas as pd
 
-from ..api import attributions, settings_summary
 from ..lookup import resolve_country
 from ..serialise import display
 from . import sections
-from .text import clip, fingerprints, value_text  # noqa: F401  (re-exported)
+from .shared import dimension_of, group_median, shared  # noqa: F401  (dimension_of re-exported)
+from .text import clip, value_text  # noqa: F401  (re-exported)
 
 __all__ = ["context", "value_text", "clip", "data_year"]
 
@@ -72,22 +72,6 @@ def _year(x):
     return None if x is None else int(x)
 
 
-def dimension_of(dataset) -> dict:
-    """{indicator: the dimension (child of the index) above it}."""
-    parents = dict(dataset.indicators["parent"])
-    parents.update({c: p for c, p in dataset.structure["parent"].items() if p})
-    dims = set(dataset.dimensions)
-    out = {}
-    for code in dataset.indicators.index:
-        node = code
-        seen = 0
-        while node not in dims and node in parents and seen < 50:
-            node = parents[node]
-            seen += 1
-        out[code] = node if node in dims else ""
-    return out
-
-
 def _short_licence(text) -> str:
     """The licence's first clause (``CC BY 4.0``, ``No open licence stated``); the sources list has the rest."""
     text = clip(text, 400)
@@ -100,15 +84,6 @@ def _is_lever(value) -> bool:
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
     return str(value).strip().lower() not in ("no", "false", "0", "n")
-
-
-def _group_medians(result, nodes, column, label):
-    """Median score of each node over the scored countries whose ``column`` equals ``label``."""
-    countries = result.dataset.countries
-    if not label or column not in countries.columns:
-        return pd.Series(np.nan, index=nodes)
-    members = countries.index[countries[column] == label].intersection(result.scores.index)
-    return result.scores.loc[members, nodes].median()
 
 
 def _header(result, iso3):
@@ -144,11 +119,11 @@ def _uncertainty(result, iso3, ua):
             "neighbours": neighbours}
 
 
-def _indicator_rows(result, iso3, scored):
+def _indicator_rows(result, iso3, scored, tables):
     ds = result.dataset
     ind = ds.indicators
     codes = list(ind.index)
-    dims = dimension_of(ds)
+    dims = tables["dimension_of"]
     prov = ds.provenance
     years, sources, notes = {}, {}, {}
     if not prov.empty and {"country", "indicator"} <= set(prov.columns):
@@ -160,12 +135,10 @@ def _indicator_rows(result, iso3, scored):
         if "note" in sub.columns:
             notes = dict(zip(sub["indicator"], sub["note"]))
     raw = ds.values.loc[iso3] if iso3 in ds.values.index else pd.Series(np.nan, index=codes)
-    scores = result.scores.reindex(columns=codes)
-    ranks = result.ranks.reindex(columns=codes)
-    n_valid = scores.notna().sum()
+    mine = result.scores.reindex(columns=codes).loc[iso3] if scored else None
+    my_ranks = result.ranks.reindex(columns=codes).loc[iso3] if scored else None
     info = ds.countries.loc[iso3]
-    reg = _group_medians(result, codes, "region", info.get("region"))
-    inc = _group_medians(result, codes, "income_group", info.get("income_group"))
+    region, income = info.get("region"), info.get("income_group")
     imputed = result.imputed.loc[iso3] if scored else pd.Series(False, index=codes)
     from ..io.update import updated_indicators
 
@@ -175,9 +148,9 @@ def _indicator_rows(result, iso3, scored):
         value = _num(raw.get(code))
         is_imp = bool(imputed.get(code, False))
         flag = "imputed" if is_imp else ("observed" if value is not None else "missing")
-        score = _num(scores.at[iso3, code]) if scored else None
-        rank = _num(ranks.at[iso3, code]) if scored else None
-        n = int(n_valid[code])
+        score = _num(mine[code]) if scored else None
+        rank = _num(my_ranks[code]) if scored else None
+        n = tables["n_valid"][code]
         pct = None if rank is None or n < 2 else 100.0 * (n - rank) / (n - 1)
         year = years.get(code, ind.at[code, "year"] if "year" in ind.columns else None)
         rows.append({
@@ -192,19 +165,18 @@ def _indicator_rows(result, iso3, scored):
             "direction": int(ind.at[code, "direction"]) if _num(ind.at[code, "direction"]) is not None else 1,
             "score": score, "score_text": display(score, "score"), "rank": None if rank is None else int(rank),
             "rank_text": _int_text(rank), "n": n, "percentile": pct, "flag": flag,
-            "region_median": _num(reg.get(code)), "income_group_median": _num(inc.get(code)),
-            "distribution": scores[code].dropna().to_numpy(dtype=float).round(3).tolist(),
+            "region_median": group_median(tables, "region", region, code)[0],
+            "income_group_median": group_median(tables, "income_group", income, code)[0],
+            "quantiles": tables["quantiles"][code],
             "lever": _is_lever(ind.at[code, "lever"]) if "lever" in ind.columns else True,
         })
     return rows
 
 
-def _dimensions(result, iso3, scored, rows, peers):
+def _dimensions(result, iso3, scored, rows, peers, tables):
     ds = result.dataset
     info = ds.countries.loc[iso3]
     dims = list(ds.dimensions)
-    reg = _group_medians(result, dims, "region", info.get("region"))
-    inc = _group_medians(result, dims, "income_group", info.get("income_group"))
     peer_members = [p for p in peers if p in result.scores.index]
     peer_med = result.scores.loc[peer_members, dims].median() if peer_members else pd.Series(np.nan, index=dims)
     out = []
@@ -215,12 +187,14 @@ def _dimensions(result, iso3, scored, rows, peers):
         counts = {f: sum(r["flag"] == f for r in mine) for f in ("observed", "imputed", "missing")}
         score = _num(result.scores.at[iso3, code]) if scored else None
         rank = _num(result.ranks.at[iso3, code]) if scored else None
+        reg = group_median(tables, "region", info.get("region"), code)[0]
+        inc = group_median(tables, "income_group", info.get("income_group"), code)[0]
         out.append({
             "code": code, "name": clip(ds.node_name(code), 60), "score": score, "score_text": display(score, "score"),
             "rank": None if rank is None else int(rank), "rank_text": _int_text(rank),
             "n": int(result.scores[code].notna().sum()),
-            "region_median": _num(reg[code]), "region_median_text": display(_num(reg[code]), "median"),
-            "income_group_median": _num(inc[code]), "income_group_median_text": display(_num(inc[code]), "median"),
+            "region_median": reg, "region_median_text": display(reg, "median"),
+            "income_group_median": inc, "income_group_median_text": display(inc, "median"),
             "peers_median": _num(peer_med[code]), "peers_median_text": display(_num(peer_med[code]), "median"),
             "indicators": len(mine), **counts,
             "observed_share": f"{100 * counts['observed'] / k:.0f}%", "imputed_share": f"{100 * counts['imputed'] / k:.0f}%",
@@ -242,23 +216,38 @@ def _band(rank, n):
     return "bottom quarter"
 
 
-def _headline(result, iso3, scored, peers):
-    from ..api import profile
-
-    prof = profile(result, iso3)
-    p_reg, p_inc = prof["peers"]["region"], prof["peers"]["income_group"]
+def _headline(result, iso3, peers, tables):
+    """The composite, its rank of n, the region's and income group's medians (as ``readiness score``'s profile)."""
+    ds = result.dataset
     idx = result.index_code
+    info = ds.countries.loc[iso3]
+    in_scores = iso3 in result.scores.index
+    score = _num(result.scores.at[iso3, idx]) if in_scores else None
+    rank = _num(result.ranks.at[iso3, idx]) if in_scores else None
+    rank = None if rank is None else int(rank)
+    n = tables["n_index"]
+    groups = {}
+    for col in ("region", "income_group"):
+        label = info.get(col) if col in ds.countries.columns else None
+        median, count = group_median(tables, col, label, idx)
+        groups[col] = (label if label == label and label else None, median, count)
     peer_members = [p for p in peers if p in result.scores.index]
     peers_median = _num(result.scores.loc[peer_members, idx].median()) if peer_members else None
+    if in_scores:
+        reason = None
+    elif iso3 in result.not_scored.index:
+        reason = result.not_scored.at[iso3, "reason"]
+    else:
+        reason = "no data"
+    (reg, reg_median, reg_n), (inc, inc_median, inc_n) = groups["region"], groups["income_group"]
     return {
-        "score": prof["score"], "score_text": display(prof["score"], "composite"),
-        "rank": prof["rank"], "n": prof["n"], "band": _band(prof["rank"], prof["n"]),
-        "region": p_reg["group"], "region_median_text": display(p_reg["median"], "median"), "region_n": p_reg["n"],
-        "income_group": p_inc["group"], "income_group_median_text": display(p_inc["median"], "median"),
-        "income_group_n": p_inc["n"],
+        "score": score, "score_text": display(score, "composite"),
+        "rank": rank, "n": n, "band": _band(rank, n),
+        "region": reg, "region_median_text": display(reg_median, "median"), "region_n": reg_n,
+        "income_group": inc, "income_group_median_text": display(inc_median, "median"), "income_group_n": inc_n,
         "peers_median_text": display(peers_median, "median") if peer_members else None,
-        "index_name": clip(result.dataset.node_name(idx), 80),
-    }, prof
+        "index_name": clip(ds.node_name(idx), 80),
+    }, reason
 
 
 def context(result, country, *, peers=None, ua=None, levers=True) -> dict:
@@ -288,20 +277,19 @@ def context(result, country, *, peers=None, ua=None, levers=True) -> dict:
         if code != iso3 and code not in peer_codes:
             peer_codes.append(code)
     scored = iso3 in result.scores.index and _num(result.scores.at[iso3, result.index_code]) is not None
+    tables = shared(result)
     header = _header(result, iso3)
-    rows = _indicator_rows(result, iso3, scored)
-    headline, prof = _headline(result, iso3, scored, peer_codes)
+    rows = _indicator_rows(result, iso3, scored, tables)
+    headline, reason = _headline(result, iso3, peer_codes, tables)
     version = ds.version or ""
-    fingerprint, dataset_fingerprint = fingerprints(result)
     ctx = {
         "country": header,
         "scored": scored,
-        "reason": None if scored else clip(re.sub(r"^\s*not scored:\s*", "", str(prof["reason"] or "no data")), 300),
-        "dataset": {"label": clip(ds.label, 80), "version": clip(version, 30), "fingerprint": fingerprint,
-                    "dataset_fingerprint": dataset_fingerprint, "year": data_year(ds),
-                    "settings": settings_summary(result.spec), "n_countries": int(ds.values.shape[0]),
-                    "n_indicators": int(ds.values.shape[1]), "n_scored": int(result.scores[result.index_code]
-                                                                               .notna().sum())},
+        "reason": None if scored else clip(re.sub(r"^\s*not scored:\s*", "", str(reason or "no data")), 300),
+        "dataset": {"label": clip(ds.label, 80), "version": clip(version, 30), "fingerprint": tables["fingerprint"],
+                    "dataset_fingerprint": tables["dataset_fingerprint"], "year": data_year(ds),
+                    "settings": tables["settings"], "n_countries": int(ds.values.shape[0]),
+                    "n_indicators": int(ds.values.shape[1]), "n_scored": tables["n_index"]},
         "headline": headline,
         "peers": {"codes": peer_codes, "names": [clip(ds.countries.at[c, "name"], 40) for c in peer_codes]},
         "indicator_rows": rows,
@@ -309,9 +297,9 @@ def context(result, country, *, peers=None, ua=None, levers=True) -> dict:
                      "imputed": sum(r["flag"] == "imputed" for r in rows),
                      "missing": sum(r["flag"] == "missing" for r in rows),
                      "coverage_min": f"{result.spec.coverage_min:.0%}"},
-        "attributions": [{k: clip(v, 400) for k, v in r.items()} for r in attributions(ds).to_dict("records")],
+        "attributions": tables["attributions"],
     }
-    ctx["dimensions"] = _dimensions(result, iso3, scored, rows, peer_codes)
+    ctx["dimensions"] = _dimensions(result, iso3, scored, rows, peer_codes, tables)
     ctx["uncertainty"] = _uncertainty(result, iso3, ua) if scored else None
     ctx["method"] = sections.method_note(result, ctx, old_after=OLD_AFTER)
     ctx["sovereignty"] = sections.sovereignty(result, iso3, rows)

@@ -93,6 +93,8 @@ def html(ctx: dict, charts: dict, *, images: dict | None = None) -> str:
     """
     from markupsafe import Markup, escape
 
+    from .svg import FONT
+
     css = "" if images is not None else (assets() / "brief.css").read_text(encoding="utf-8")
     safe_charts = {}
     for group, items in charts.items():
@@ -100,7 +102,8 @@ def html(ctx: dict, charts: dict, *, images: dict | None = None) -> str:
         for c in items:
             if images is not None:
                 name = f"chart-{len(images) + 1}.svg"
-                images[name] = c["svg"].encode("utf-8")
+                # the chart's text in the shipped font (fonts.css), never a system font of the same name
+                images[name] = c["svg"].replace(FONT, "'Readiness DejaVu Sans'", 1).encode("utf-8")
                 markup = Markup(f'<img src="{name}" alt="{escape(c["alt"])}" width="{escape(c["width"])}" '
                                 f'height="{escape(c["height"])}">')
             else:

@@ -5,11 +5,11 @@ give the same bytes. Text from a workbook goes through :func:`esc` (XML-escaped,
 characters dropped) and :func:`fit` (shortened with an ellipsis to the width it has,
 measured with the advance widths of the shipped DejaVu Sans).
 
-WeasyPrint lays out SVG text one character at a time (a Pango layout per character), so a
-:class:`Canvas` keeps the chart's words out of the SVG: its labels (row names, tick
-values, axis titles) are HTML spans placed over the drawing in pt, which WeasyPrint sets a
-line at a time, several times faster; legends and source lines are HTML beside the chart.
-The SVG (lines, bars, markers) and the labels use the same pt coordinates.
+WeasyPrint lays out SVG text one character at a time (a Pango layout per character) and
+spends about as long on each HTML element as on fifteen SVG characters. So a
+:class:`Canvas` keeps short text (tick values, "no data") in the SVG and puts the long
+words (row names, axis titles) in HTML labels placed over the drawing in pt, each column
+of row names one block of lines; legends and source lines are HTML beside the chart.
 """
 
 from __future__ import annotations
@@ -19,9 +19,10 @@ import html
 import math
 import re
 
-__all__ = ["WIDTH", "num", "esc", "text_width", "fit", "Canvas", "path", "ticks", "Scale", "hline", "marker"]
+__all__ = ["WIDTH", "FONT", "num", "esc", "text_width", "fit", "Canvas", "path", "ticks", "Scale", "hline", "marker"]
 
 WIDTH = 515.91          # pt: the text width of the brief's A4 page (210 mm less 2 x 14 mm margins)
+FONT = "'DejaVu Sans'"  # the charts' SVG text (the PDF names the shipped copy: render.html)
 ASCENT = 0.846          # em: DejaVu Sans's baseline below the top of a line box of line-height 1
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
 
@@ -34,7 +35,7 @@ def num(x: float) -> str:
 
 def esc(value) -> str:
     """Text for SVG: whitespace collapsed, XML control characters dropped, ``<>&"'`` escaped."""
-    return html.escape(_CONTROL.sub("", " ".join(str(value).split())), quote=True)
+    return html.escape(" ".join(_CONTROL.sub("", str(value)).split()), quote=True)
 
 
 @functools.lru_cache(maxsize=1)
@@ -72,6 +73,18 @@ def fit(value, size: float, width: float) -> str:
     return value[:cut].rstrip() + "…"
 
 
+def _box(x: float, anchor: str, width: float) -> list[str]:
+    """CSS placing a label box of ``width`` pt that starts at, ends at or is centred on ``x``.
+
+    Every box gets its width: a box WeasyPrint had to size to its content (shrink-to-fit)
+    would be laid out twice over."""
+    if anchor == "end":
+        return [f"left:{num(x - width)}pt", f"width:{num(width)}pt", "text-align:right"]
+    if anchor == "middle":
+        return [f"left:{num(x - width / 2)}pt", f"width:{num(width)}pt", "text-align:center"]
+    return [f"left:{num(x)}pt", f"width:{num(width)}pt"]
+
+
 class Canvas:
     """A chart being drawn: SVG pieces in ``body``, HTML labels in ``labels`` (pt coordinates)."""
 
@@ -90,16 +103,36 @@ class Canvas:
             return
         top = y + 0.35 * size - ASCENT * size        # the baseline 0.35 em below the centre line
         style = [f"top:{num(top)}pt", f"font-size:{num(size)}pt"]
-        if anchor == "end":
-            style.append(f"right:{num(WIDTH - x)}pt")
-        elif anchor == "middle":
-            half = text_width(value, size) / 2 + 2
-            style += [f"left:{num(x - half)}pt", f"width:{num(2 * half)}pt", "text-align:center"]
-        else:
-            style.append(f"left:{num(x)}pt")
+        style += _box(x, anchor, text_width(value, size) + 4)
         if colour:
             style.append(f"color:{colour}")
-        self.labels.append({"text": value, "style": ";".join(style)})
+        self.labels.append({"text": value, "lines": None, "style": ";".join(style)})
+
+    def column(self, x: float, ys: list[float], values, *, anchor: str = "start", size: float = 7,
+               width: float | None = None, colours=None):
+        """Labels for evenly spaced rows centred on ``ys``, as one block of lines (one box for WeasyPrint to
+        place, not one per row): left-aligned from ``x``, or right-aligned ending at it (``anchor="end"``);
+        each shortened to ``width`` pt when given; ``colours`` (one per row, None for the text colour)."""
+        if not ys:
+            return
+        pitch = ys[1] - ys[0] if len(ys) > 1 else 1.2 * size
+        lines = []
+        for i, value in enumerate(values):
+            value = " ".join(str(value).split())
+            value = fit(value, size, width) if width is not None else value
+            lines.append({"text": value, "colour": colours[i] if colours else None})
+        style = [f"top:{num(ys[0] - pitch / 2)}pt", f"font-size:{num(size)}pt", f"line-height:{num(pitch)}pt"]
+        style += _box(x, anchor, max(text_width(line["text"], size) for line in lines) + 4)
+        self.labels.append({"text": "", "lines": lines, "style": ";".join(style)})
+
+    def text(self, x: float, y: float, value, *, anchor: str = "start", size: float = 7, fill: str | None = None):
+        """A short SVG ``<text>`` (a tick value, a word) with its baseline at ``y``; longer text is a label."""
+        attrs = f'x="{num(x)}" y="{num(y)}" font-size="{num(size)}"'
+        if anchor != "start":
+            attrs += f' text-anchor="{anchor}"'
+        if fill:
+            attrs += f' fill="{fill}"'
+        self.body.append(f"<text {attrs}>{esc(value)}</text>")
 
     def x_axis(self, scale: "Scale", values, top: float, base: float, title: str, *, fmt=None,
                grid: str = "#d6d6d6", axis: str = "#8a8a8a", size: float = 7):
@@ -110,7 +143,7 @@ class Canvas:
         self.body.append(path([f"M{num(min(scale.x0, scale.x1))} {num(base)}H{num(max(scale.x0, scale.x1))}"]
                               + [f"M{num(x)} {num(base)}v3" for x in xs], stroke=axis, width=0.6))
         for x, v in zip(xs, values):
-            self.label(x, base + 4 + 0.6 * size, fmt(v), anchor="middle", size=size)
+            self.text(x, base + 4 + 0.95 * size, fmt(v), anchor="middle", size=size)
         self.label((scale.x0 + scale.x1) / 2, base + 6 + 1.9 * size, title, anchor="middle", size=size + 0.5)
 
     def done(self, height: float, alt: str) -> dict:
@@ -119,7 +152,8 @@ class Canvas:
         h = num(height)
         label = esc(alt)
         svg = (f'<svg xmlns="http://www.w3.org/2000/svg" role="img" focusable="false" aria-label="{label}" '
-               f'width="{num(WIDTH)}pt" height="{h}pt" viewBox="0 0 {num(WIDTH)} {h}">\n'
+               f'width="{num(WIDTH)}pt" height="{h}pt" viewBox="0 0 {num(WIDTH)} {h}" '
+               f'font-family="{FONT}, sans-serif" fill="#1b1b1b">\n'
                f"<title>{label}</title>\n" + "\n".join(b for b in self.body if b) + "\n</svg>")
         return {"svg": svg, "labels": self.labels, "height": h, "width": num(WIDTH), "alt": alt}
 
