@@ -21,6 +21,7 @@ Run: ``python benchmarks/bench_sensitivity.py`` (prints one line per case).
 
 from __future__ import annotations
 
+import os
 import resource
 import statistics
 import sys
@@ -49,13 +50,15 @@ def space():
                  weights_noise=0.25, weights_levels=(2, 3), aggregation=("arithmetic", "geometric"))
 
 
-def timed(func, runs):
-    times = []
+def timed(func, runs, cpu=False):
+    """Median wall seconds of ``runs`` calls (with ``cpu``: also the median process CPU seconds)."""
+    times, cpus = [], []
     for _ in range(runs):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         func()
         times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        cpus.append(time.process_time() - c0)
+    return (statistics.median(times), statistics.median(cpus)) if cpu else statistics.median(times)
 
 
 def peak_traced(func):
@@ -89,18 +92,20 @@ def main():
     print(f"# loop baseline: build() per replicate = {per_rep * 1e3:.1f} ms (median of 3 loops over "
           f"{LOOP_SAMPLE} replicates), extrapolated; COINr baseline = {COINR_SECONDS_PER_REPLICATE} s per "
           "replicate (recorded figure, not measured)")
-    print(f"{'case':<26} {'replicates':>10} {'median s':>9} {'loop s':>9} {'ratio':>7} "
+    print(f"# load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; CPU s: median process CPU time "
+          "(all threads)")
+    print(f"{'case':<26} {'replicates':>10} {'median s':>9} {'CPU s':>7} {'loop s':>9} {'ratio':>7} "
           f"{'COINr s':>8} {'ratio':>7} {'peak traced MB':>15}")
     for name, n, workers, runs in CASES:
         def job():
             return sensitivity(dataset, None, space(), n=n, seed=SEED, workers=workers)
 
         rows = n * (len(space().varied) + 2)
-        median = timed(job, runs)
+        median, cpu = timed(job, runs, cpu=True)
         peak = peak_traced(job) / 2**20
         loop = per_rep * rows
         coinr = COINR_SECONDS_PER_REPLICATE * rows
-        print(f"{name:<26} {rows:>10,} {median:>9.3f} {loop:>9.1f} {loop / median:>6.0f}x "
+        print(f"{name:<26} {rows:>10,} {median:>9.3f} {cpu:>7.3f} {loop:>9.1f} {loop / median:>6.0f}x "
               f"{coinr:>8.0f} {coinr / median:>6.0f}x {peak:>15.0f}")
     maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"# process maximum resident set size: {maxrss:.0f} MB")
