@@ -26,6 +26,8 @@ CASES = [
     ["compare", "KE", "UG", "--format", "csv"],
     ["whatif", "-c", "KE", "--value", "fixed_broadband=10"],
     ["levers", "-c", "KE", "--format", "json"],
+    ["audit"],
+    ["audit", "--format", "csv"],
 ]
 
 
@@ -158,3 +160,13 @@ def test_an_answer_others_could_have_written_is_not_read(tmp_path, monkeypatch):
     entry.chmod(0o666)                                    # a file anyone could have written
     entry.write_bytes(memo._MAGIC + hashlib.sha256(planted).hexdigest().encode() + b"\n" + planted)
     assert _run(args) == good
+
+
+def test_a_run_that_writes_a_file_is_neither_answered_from_nor_kept(tmp_path, monkeypatch):
+    monkeypatch.setenv("READINESS_CACHE_DIR", str(tmp_path / "cache"))
+    out = tmp_path / "audit.xlsx"
+    printed = _run(["audit", "--out", str(out)])
+    assert out.exists() and _answers(tmp_path / "cache") == []
+    out.unlink()
+    assert _run(["audit", "--out", str(out)]) == printed
+    assert out.exists()                                  # written again, not skipped

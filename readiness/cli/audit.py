@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from .errors import command
+from .memo import memoised
 from .options import data_options, format_option
 from .render import emit, footer, new_table, num, plain, text
 
@@ -157,6 +158,7 @@ def _about(result, method, fingerprint):
 
 
 @command("audit")
+@memoised(unless=("out",))
 @data_options
 @click.option("--method", type=click.Choice(["pearson", "spearman", "kendall"]), default="pearson",
               show_default=True,
