@@ -308,7 +308,7 @@ def _minmax_by_rows(raw, direction, *, low=0.0, high=100.0, **_):
     up = direction > 0
     lo = np.where(up, lo_raw, -hi_raw)
     span = _span(lo, np.where(up, hi_raw, -lo_raw))
-    out = np.empty_like(raw)
+    out = np.empty(raw.shape)  # C order: the aggregation reads rows
     rows = max(1, _BLOCK // max(1, raw.shape[-1]))
     with np.errstate(invalid="ignore", divide="ignore"):
         for i in range(0, raw.shape[0], rows):

@@ -207,7 +207,7 @@ def treat(values, *, method="coinr", winsor_max=5, skew_max=2.0, kurt_max=3.5, f
     x = check_table(values, "outlier treatment")
     if method == "none":
         return x.copy(), []
-    out = x.copy()
+    out = x.copy(order="K")  # the layout of the input: a plain copy, not a transposition
     s0, k0 = _skew_kurt_columns(x)
     none = np.zeros(x.shape[0], dtype=bool)
     details = [ColumnTreatment(a, b, True, 0, a, b, True, False, none, none) for a, b in zip(s0, k0)]
