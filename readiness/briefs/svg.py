@@ -73,16 +73,18 @@ def fit(value, size: float, width: float) -> str:
     return value[:cut].rstrip() + "…"
 
 
-def _box(x: float, anchor: str, width: float) -> list[str]:
-    """CSS placing a label box of ``width`` pt that starts at, ends at or is centred on ``x``.
+def _box(x: float, anchor: str) -> list[str]:
+    """CSS placing a label box that starts at ``x``, ends at it (from the chart's left edge) or is centred on it.
 
-    Every box gets its width: a box WeasyPrint had to size to its content (shrink-to-fit)
-    would be laid out twice over."""
+    Every box has its width set (a box WeasyPrint had to size to its content would be laid
+    out twice), as wide as the chart allows, so text in a wider fallback font (HTML in a
+    browser without DejaVu Sans) still ends where it should."""
     if anchor == "end":
-        return [f"left:{num(x - width)}pt", f"width:{num(width)}pt", "text-align:right"]
+        return ["left:0", f"width:{num(x)}pt", "text-align:right"]
     if anchor == "middle":
-        return [f"left:{num(x - width / 2)}pt", f"width:{num(width)}pt", "text-align:center"]
-    return [f"left:{num(x)}pt", f"width:{num(width)}pt"]
+        half = min(x, WIDTH - x)
+        return [f"left:{num(x - half)}pt", f"width:{num(2 * half)}pt", "text-align:center"]
+    return [f"left:{num(x)}pt", f"width:{num(WIDTH - x)}pt"]
 
 
 class Canvas:
@@ -103,7 +105,7 @@ class Canvas:
             return
         top = y + 0.35 * size - ASCENT * size        # the baseline 0.35 em below the centre line
         style = [f"top:{num(top)}pt", f"font-size:{num(size)}pt"]
-        style += _box(x, anchor, text_width(value, size) + 4)
+        style += _box(x, anchor)
         if colour:
             style.append(f"color:{colour}")
         self.labels.append({"text": value, "lines": None, "style": ";".join(style)})
@@ -122,7 +124,7 @@ class Canvas:
             value = fit(value, size, width) if width is not None else value
             lines.append({"text": value, "colour": colours[i] if colours else None})
         style = [f"top:{num(ys[0] - pitch / 2)}pt", f"font-size:{num(size)}pt", f"line-height:{num(pitch)}pt"]
-        style += _box(x, anchor, max(text_width(line["text"], size) for line in lines) + 4)
+        style += _box(x, anchor)
         self.labels.append({"text": "", "lines": lines, "style": ";".join(style)})
 
     def text(self, x: float, y: float, value, *, anchor: str = "start", size: float = 7, fill: str | None = None):
@@ -198,8 +200,12 @@ def hline(x0: float, x1: float, y: float) -> str:
 
 def marker(kind: str, x: float, y: float, r: float) -> str:
     """The path piece of a marker centred on (x, y) with radius ``r``: circle, diamond, square, triangle or tick."""
-    if kind == "circle":
-        return f"M{num(x - r)} {num(y)}a{num(r)} {num(r)} 0 1 0 {num(2 * r)} 0a{num(r)} {num(r)} 0 1 0 {num(-2 * r)} 0Z"
+    if kind == "circle":     # four cubic Béziers (an SVG arc costs WeasyPrint a conversion to curves)
+        k = 0.5523 * r
+        return (f"M{num(x - r)} {num(y)}C{num(x - r)} {num(y - k)} {num(x - k)} {num(y - r)} {num(x)} {num(y - r)}"
+                f"C{num(x + k)} {num(y - r)} {num(x + r)} {num(y - k)} {num(x + r)} {num(y)}"
+                f"C{num(x + r)} {num(y + k)} {num(x + k)} {num(y + r)} {num(x)} {num(y + r)}"
+                f"C{num(x - k)} {num(y + r)} {num(x - r)} {num(y + k)} {num(x - r)} {num(y)}Z")
     if kind == "diamond":
         return f"M{num(x)} {num(y - r)}L{num(x + r)} {num(y)}L{num(x)} {num(y + r)}L{num(x - r)} {num(y)}Z"
     if kind == "square":
