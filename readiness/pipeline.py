@@ -34,6 +34,7 @@ from .spec import Spec
 from .treat import treat, treatment_table
 from .weight import effective_weights, node_weights
 from ._validation import did_you_mean
+from .threads import one_blas_thread
 
 __all__ = ["build", "Result", "STAGES", "FIRST_STEP"]
 
@@ -234,6 +235,7 @@ def _redo(step, start, cols):
     return None if cols is None or step >= start else cols
 
 
+@one_blas_thread()
 def build(dataset, spec: Spec | None = None, *, reuse: Result | None = None, **settings) -> Result:
     """Build the index: every step of the pipeline on ``dataset`` with the choices in ``spec``.
 

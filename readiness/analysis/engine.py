@@ -27,6 +27,7 @@ from ..normalise import normalise_params
 from .design import Design, aggregation_levels, decode_weights, framework_plan
 from .evaluation import Evaluation, nominal_spec, treatment_spec
 from .memory import CHUNK_BYTES, check_fits, check_memory, memory_needed
+from ..threads import one_blas_thread
 
 __all__ = ["evaluate", "evaluate_rows", "memory_needed", "check_memory"]
 
@@ -327,6 +328,7 @@ class _Engine:
         ind = cols[cols < plan.n_indicators]
         self.needed_ind, self.needed_local = ind, local[ind]
 
+    @one_blas_thread()
     def run(self, start, stop):
         """Ranks of the stored nodes (float32, node-major: nodes x replicates x countries), shifted and
         skipped flags of replicates ``start:stop``."""

@@ -29,6 +29,7 @@ from .engine import check_memory, evaluate
 from .evaluation import Evaluation, default_seed
 from .results import UncertaintyResult
 from .space import DEFAULT_VARY, Space, check_seed
+from ..threads import one_blas_thread
 
 __all__ = ["sobol_indices", "analyze", "sensitivity", "remove_one", "SensitivityResult", "RemovalResult"]
 
@@ -44,6 +45,7 @@ def _bootstrap_counts(n, r):
     return np.bincount(flat.ravel(), minlength=n_res * n).reshape(n_res, n).astype(float)
 
 
+@one_blas_thread()
 def _indices(Y, n, d, counts, z):
     """S1, S1_conf, ST, ST_conf of the columns of ``Y`` (n x (d + 2) rows), each of shape (d, k)."""
     k = Y.shape[1]
