@@ -204,11 +204,11 @@ def _own_index(items: tuple) -> dict:
     index: dict = {}
     for code, name in items:
         if name:
-            index.setdefault(_fold(name), [])
-            if code not in index[_fold(name)]:
-                index[_fold(name)].append(code)
+            codes = index.setdefault(_key(str(name)), [])
+            if code not in codes:
+                codes.append(code)
     for code, _ in items:
-        index[_fold(code)] = [code]
+        index[_key(str(code))] = [code]
     return {k: tuple(v) for k, v in index.items()}
 
 
@@ -280,13 +280,14 @@ def resolve_units(raw, units: dict | None = None):
         ``{position: what was found}`` for the unresolved cells.
     """
     cells = [str(v).strip() for v in raw]
-    index = _own_index(tuple(units.items())) if units else {}
-    keys = None
-    memo: dict = {}
+    # a cell that is one of the units' own codes (the usual case) needs no lookup at all
+    memo: dict = {text: (text, None) for text in set(cells) if units is not None and text in units}
+    rest = set(cells).difference(memo)
+    if rest:
+        index = _own_index(tuple(units.items())) if units else {}
+        memo.update({text: _resolve_one(text, units, index) for text in rest})
     codes, problems = [], {}
     for pos, text in enumerate(cells):
-        if text not in memo:
-            memo[text] = _resolve_one(text, units, index, keys)
         code, found = memo[text]
         codes.append(code)
         if code is None:
@@ -294,13 +295,22 @@ def resolve_units(raw, units: dict | None = None):
     return codes, problems
 
 
-def _resolve_one(text, units, index, keys):
+def _key(text: str) -> str:
+    """:func:`_fold` of ``text``; a plain code (letters, digits, "_", "-") folds to its lower case."""
+    if CODE_PATTERN.fullmatch(text):
+        low = text.casefold()
+        if low != "the":
+            return low
+    return _fold(text)
+
+
+def _resolve_one(text, units, index):
     if units is not None and text in units:
         return text, None
-    bad = code_problem(text)
+    bad = None if CODE_PATTERN.fullmatch(text) else code_problem(text)
     if bad is not None:
         return None, f"{shorten(text)} with {bad}"
-    key = _fold(text)
+    key = _key(text)
     hit = index.get(key)
     if hit is not None:
         if len(hit) > 1:
