@@ -164,3 +164,14 @@ def test_unwritable_cache_only_warns_and_leaves_no_temporary_file(tmp_path, monk
     finally:
         path.parent.chmod(0o700)
     assert not list(folder.rglob("*.tmp"))
+
+
+def test_readiness_no_cache_reads_and_writes_nothing(cache_home, nominal, ua, monkeypatch):
+    assert cache.save_cache(nominal, ua) is not None
+    monkeypatch.setenv("READINESS_NO_CACHE", "1")
+    assert cache.load_cached(nominal) is None
+    before = sorted(p for p in cache_home.rglob("*"))
+    assert cache.save_cache(nominal, ua) is None
+    assert sorted(p for p in cache_home.rglob("*")) == before
+    monkeypatch.setenv("READINESS_NO_CACHE", "0")
+    assert cache.load_cached(nominal) is not None

@@ -1,7 +1,8 @@
 """The uncertainty cache: results kept between runs, which may only ever speed things up.
 
-Where: ``$READINESS_CACHE_DIR``, else ``$XDG_CACHE_HOME/readiness``, else
-``~/.cache/readiness``; one folder per data-and-settings fingerprint, one file per
+Where: :func:`readiness.cachedir.cache_dir` (``$READINESS_CACHE_DIR``, else
+``$XDG_CACHE_HOME/readiness``, else ``~/.cache/readiness``); nothing is read or written
+under ``READINESS_NO_CACHE=1``; one folder per data-and-settings fingerprint, one file per
 analysis (space, n, seed, method), named by a hash that includes the format version.
 
 What makes it safe:
@@ -31,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..cachedir import cache_dir, caching
 from ..errors import ReadinessWarning, SpecError
 from .results import UncertaintyResult
 from .space import Space
@@ -42,15 +44,6 @@ FORMAT = 2
 _MAGIC = f"readiness-uncertainty {FORMAT}\n".encode()
 _SUFFIX = ".ua"
 _STALE_SECONDS = 3600
-
-
-def cache_dir() -> Path:
-    """``$READINESS_CACHE_DIR``, else ``$XDG_CACHE_HOME/readiness``, else ``~/.cache/readiness``."""
-    env = os.environ.get("READINESS_CACHE_DIR")
-    if env:
-        return Path(env)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "readiness"
 
 
 def cache_path(fingerprint: str, space: Space, n: int, seed, method: str) -> Path:
@@ -191,6 +184,8 @@ def save_cache(result, ua: UncertaintyResult) -> Path | None:
     # cost a tenth of a small command)
     if result is not ua.nominal and result.fingerprint() != ua.fingerprint:
         raise SpecError("this uncertainty result was computed for other data or settings than the build given")
+    if not caching():
+        return None
     path = cache_path(ua.fingerprint, ua.space, ua.n, ua.seed, ua.method)
     tmp = path.with_name(f".{path.stem}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
     try:
@@ -239,6 +234,8 @@ def load_cached(result, *, space: Space | None = None, n: int | None = None, see
     otherwise the most recent one for ``result.fingerprint()`` that matches those given.
     An entry that cannot be read whole and intact is ignored and removed.
     """
+    if not caching():
+        return None
     fingerprint = result.fingerprint()
     if space is not None and n is not None and method is not None:
         candidates = [cache_path(fingerprint, space, n, seed, method)]
