@@ -95,6 +95,7 @@ def numbers(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         x = frame.iloc[:, block].to_numpy(dtype=float)
         values[:, block] = np.where(np.isfinite(x), x, np.nan)
         bad[:, block] = np.isinf(x)
+    text_cols = []
     for j in np.flatnonzero(~np.isin(kinds, ["f", "i", "u"])).tolist():
         col = frame.iloc[:, j]
         kind = pd.api.types.infer_dtype(col, skipna=True)
@@ -102,19 +103,21 @@ def numbers(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
             x = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float)
             values[:, j] = np.where(np.isfinite(x), x, np.nan)
             bad[:, j] = np.isinf(x)
-            continue
-        if kind == "string":
-            s = col.astype(object)
-            is_blank = s.isna().to_numpy() | s.str.strip().eq("").to_numpy(dtype=bool, na_value=True)
-            ok = s.str.fullmatch(_NUMBER).to_numpy(dtype=bool, na_value=False)
-            x = pd.to_numeric(s.where(ok), errors="coerce").to_numpy(dtype=float)
-            good = ok & np.isfinite(x)
-            values[:, j] = np.where(good, x, np.nan)
-            bad[:, j] = ~good & ~is_blank
-            continue
-        parsed = [number(v) for v in col]  # mixed cells: one at a time
-        values[:, j] = [v for v, _ in parsed]
-        bad[:, j] = [not ok for _, ok in parsed]
+        elif kind == "string":
+            text_cols.append(j)
+        else:
+            parsed = [number(v) for v in col]  # mixed cells: one at a time
+            values[:, j] = [v for v, _ in parsed]
+            bad[:, j] = [not ok for _, ok in parsed]
+    if text_cols:  # every text column at once, as one long column
+        s = pd.Series(frame.iloc[:, text_cols].to_numpy(dtype=object).ravel(order="F"), dtype=object)
+        is_blank = s.isna().to_numpy() | s.str.strip().eq("").to_numpy(dtype=bool, na_value=True)
+        ok = s.str.fullmatch(_NUMBER).to_numpy(dtype=bool, na_value=False)
+        x = pd.to_numeric(s.where(ok), errors="coerce").to_numpy(dtype=float)
+        good = ok & np.isfinite(x)
+        shape = (n, len(text_cols))
+        values[:, text_cols] = np.where(good, x, np.nan).reshape(shape, order="F")
+        bad[:, text_cols] = (~good & ~is_blank).reshape(shape, order="F")
     return values, bad
 
 

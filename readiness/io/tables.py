@@ -314,15 +314,18 @@ def _control_characters(t, problems):
     for sheet, df in t.items():
         if df is None or sheet == "Trade":
             continue
+        texts = [j for j, d in enumerate(df.dtypes) if d.kind not in "biufcmM"]  # numbers and dates hold no text
+        cells = df.iloc[:, texts].to_numpy(dtype=object).ravel().tolist()
+        # one search over the sheet's text ("\n" is allowed) before column by column
+        if not re.search(_CONTROL, "\n".join(map(str, list(df.columns) + cells))):
+            continue
         for j, c in enumerate(df.columns):
             if re.search(_CONTROL, c):
                 problems.append(Problem(sheet, f"{_col_letter(j)}1", _control_found(c),
                                         "text without control characters"))
-            col = df.iloc[:, j]
-            if col.dtype.kind in "biufcmM":  # numbers, booleans and dates hold no text
+            if j not in texts:
                 continue
-            if not re.search(_CONTROL, "\n".join(col.dropna().astype(str).to_numpy().tolist())):
-                continue  # one search over the column's text ("\n" is allowed) before cell by cell
+            col = df.iloc[:, j]
             bad = col.astype(object).str.contains(_CONTROL, regex=True, na=False).to_numpy(dtype=bool)
             for pos in np.flatnonzero(bad):
                 problems.append(Problem(sheet, f"{_col_letter(j)}{pos + 2}", _control_found(col.iat[pos]),
