@@ -170,3 +170,18 @@ def test_a_run_that_writes_a_file_is_neither_answered_from_nor_kept(tmp_path, mo
     out.unlink()
     assert _run(["audit", "--out", str(out)]) == printed
     assert out.exists()                                  # written again, not skipped
+
+
+def test_sensitivity_keeps_its_answer_but_not_with_out(asem_path, tmp_path, monkeypatch):
+    monkeypatch.setenv("READINESS_CACHE_DIR", str(tmp_path / "cache"))
+    args = ["sensitivity", "--data", str(asem_path), "--n", "32", "--format", "json"]
+    fresh = _run(args, READINESS_NO_CACHE="1")
+    first = _run(args)
+    assert len(_answers(tmp_path / "cache")) == 1
+    _fail_if_built(monkeypatch)
+    assert _run(args) == first == fresh
+    monkeypatch.undo()
+    monkeypatch.setenv("READINESS_CACHE_DIR", str(tmp_path / "cache"))
+    out = tmp_path / "s.xlsx"
+    _run(args + ["--out", str(out)])
+    assert out.exists() and len(_answers(tmp_path / "cache")) == 1

@@ -18,13 +18,10 @@ import numpy as np
 
 from ..errors import SpecError
 from .._validation import did_you_mean
+from .inputs import DEFAULT_VARY, INPUTS
 
 __all__ = ["INPUTS", "DEFAULT_VARY", "DEFAULT_ALTERNATIVES", "MIN_SOBOL_N", "Space", "check_seed", "check_n"]
 
-#: The inputs that can vary, in pipeline order (the order of a Design's columns).
-INPUTS = ("imputation", "treatment", "normalisation", "weights", "aggregation", "drop")
-#: What ``readiness sensitivity`` varies when ``--vary`` is not given.
-DEFAULT_VARY = ("treatment", "normalisation", "weights", "aggregation")
 #: The smallest number of base samples a Sobol design may have.
 MIN_SOBOL_N = 16
 #: The alternatives an input takes when it is varied without saying which.

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import click
 
-from ..analysis.uncertainty import DEFAULT_VARY, INPUTS
+from ..analysis.inputs import DEFAULT_VARY, INPUTS
 from .errors import UserError, command
+from .memo import memoised
 from .options import data_options, format_option
 from .render import emit, new_table, num, progress_bar, text
 
@@ -101,6 +102,7 @@ def _about(dataset, spec, extra):
 
 
 @command("sensitivity")
+@memoised(unless=("out",))
 @data_options
 @click.option("--vary", default=",".join(DEFAULT_VARY), show_default=True,
               help=f"Inputs to vary, comma-separated: {', '.join(INPUTS)}.")
