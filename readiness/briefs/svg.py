@@ -41,11 +41,11 @@ def esc(value) -> str:
 @functools.lru_cache(maxsize=1)
 def _advances():
     """{code point: advance width in em} of the shipped DejaVu Sans (regular)."""
+    from importlib.resources import files
+
     from fontTools.ttLib import TTFont
 
-    from .render import assets
-
-    font = TTFont(str(assets() / "fonts" / "DejaVuSans.ttf"), lazy=True)
+    font = TTFont(str(files("readiness.reports") / "fonts" / "DejaVuSans.ttf"), lazy=True)
     upm = float(font["head"].unitsPerEm)
     metrics = font["hmtx"].metrics
     return {cp: metrics[glyph][0] / upm for cp, glyph in font.getBestCmap().items()}
