@@ -273,19 +273,22 @@ class TreePlan:
 
     def __init__(self, dataset):
         levels = dataset.levels
-        aggregates = sorted(dataset.structure.index, key=lambda c: (levels[c], list(dataset.structure.index).index(c)))
+        structure = list(dataset.structure.index)
+        order = {c: i for i, c in enumerate(structure)}
+        aggregates = sorted(structure, key=lambda c: (levels[c], order[c]))
         self.nodes = list(dataset.indicators.index) + aggregates
         self.n_indicators = len(dataset.indicators)
         pos = {c: i for i, c in enumerate(self.nodes)}
-        parent = dict(dataset.indicators["parent"])
-        parent.update({c: p for c, p in dataset.structure["parent"].items() if p})
+        parent = dict(zip(dataset.indicators.index, dataset.indicators["parent"]))
+        structure_parent = dict(zip(structure, dataset.structure["parent"]))
+        parent.update({c: p for c, p in structure_parent.items() if p})
         self.parent_pos = np.array([pos[parent[c]] if c in parent else -1 for c in self.nodes])
         self.levels = np.array([levels[c] for c in self.nodes])
-        tops = [c for c in dataset.structure.index if not dataset.structure.at[c, "parent"]]
+        tops = [c for c in structure if not structure_parent[c]]
         self.index_code = tops[0] if tops else None
         #: the index's direct children, indicators first, in table order (as ``Dataset.dimensions``)
         self.dimensions = [c for c in self.nodes[: self.n_indicators] if parent.get(c) == self.index_code] + \
-            [c for c in dataset.structure.index if parent.get(c) == self.index_code]
+            [c for c in structure if parent.get(c) == self.index_code]
         self.steps = []
         for level in sorted({levels[c] for c in aggregates}):
             parents = np.array([pos[c] for c in aggregates if levels[c] == level])

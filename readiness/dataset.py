@@ -62,8 +62,8 @@ class Dataset:
     def levels(self) -> dict:
         """{node code: level}: indicators are 1, a node is one above its highest child."""
         levels = {code: 1 for code in self.indicators.index}
-        parents = dict(self.indicators["parent"])
-        parents.update({c: p for c, p in self.structure["parent"].items() if p})
+        parents = dict(zip(self.indicators.index, self.indicators["parent"]))
+        parents.update({c: p for c, p in zip(self.structure.index, self.structure["parent"]) if p})
         changed = True
         for code in self.structure.index:
             levels.setdefault(code, 2)
