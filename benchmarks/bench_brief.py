@@ -12,6 +12,9 @@ and its children (on a shared machine wall time includes waiting for a core).
 Before (2026-11-29, matplotlib charts, per-brief CSS and fonts), measured at load ~0.9:
 cold brief -c KEN 5.2 s wall; breakdown (CPU) import 1.6, build 0.3, context 0.5, charts 0.5,
 layout + PDF 2.2; --all --workers 2: ~221 s wall.
+After (2026-11-30, hand-written SVG charts, shared stylesheet/fonts/tables), load ~0.5-1.5:
+cold 2.96 s wall (3.08 s CPU); breakdown (CPU) import 1.01, build 0.15, context 0.11, charts
+0.04, layout + PDF 1.42; --all --workers 2: 119.9 s wall, 213 s CPU.
 """
 
 from __future__ import annotations

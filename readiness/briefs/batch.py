@@ -110,6 +110,10 @@ def brief_all(result, folder, *, fmt: str = "pdf", peers=None, workers: int = 1,
     _SHARED.update(result=result, ua=ua, options={"fmt": fmt, "peers": list(peers or ()), "folder": str(folder)})
     countries = list(result.dataset.countries.index)
     written, failed = {}, {}
+    import gc
+
+    gc.collect()
+    gc.freeze()      # what the workers inherit is never scanned by their collector (nor copied on write by it)
     try:
         with executor(workers) as ex:
             futures = [ex.submit(_one, c) for c in countries]
@@ -122,6 +126,7 @@ def brief_all(result, folder, *, fmt: str = "pdf", peers=None, workers: int = 1,
                 if progress is not None:
                     progress(done, len(countries))
     finally:
+        gc.unfreeze()
         _SHARED.clear()
     index = write_atomic(folder / "index.html", index_html(result, written, failed).encode("utf-8"))
     return {"written": dict(sorted(written.items())), "failed": dict(sorted(failed.items())), "index": index}
