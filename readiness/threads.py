@@ -8,7 +8,8 @@ bytes whatever ``OPENBLAS_NUM_THREADS`` or the core count is. The products invol
 small (countries x indicators), where a second thread costs more than it gains: the
 1,200-replicate ASEM analysis is faster this way.
 
-threadpoolctl is the tool made for this (numpy has no API for it); it is imported on first use.
+threadpoolctl is the tool made for this (numpy has no API for it); it is imported on first use,
+and finds the BLAS libraries loaded then (numpy's own, which does these products).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ _controller = []
 def one_blas_thread():
     """Run the block with every BLAS library limited to one thread, then restore it."""
     if not _controller:
+        import numpy  # noqa: F401  (its BLAS must be loaded to be found)
         from threadpoolctl import ThreadpoolController
 
         _controller.append(ThreadpoolController())

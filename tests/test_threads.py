@@ -11,15 +11,22 @@ import numpy as np
 from readiness.threads import one_blas_thread
 
 
-def test_one_blas_thread_limits_and_restores():
+def _numpy_blas_threads():
+    """Thread counts of the BLAS numpy itself calls (its bundled OpenBLAS, else every BLAS)."""
     from threadpoolctl import threadpool_info
 
-    before = [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+    blas = [lib for lib in threadpool_info() if lib["user_api"] == "blas"]
+    own = [lib for lib in blas if "numpy" in lib["filepath"]]
+    return [lib["num_threads"] for lib in (own or blas)]
+
+
+def test_one_blas_thread_limits_and_restores():
+    """numpy's BLAS is limited (a BLAS loaded later, e.g. scipy's own, does not do numpy's products)."""
+    before = _numpy_blas_threads()
     with one_blas_thread():
-        inside = [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
-    after = [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+        inside = _numpy_blas_threads()
     assert inside == [1] * len(before)
-    assert after == before
+    assert _numpy_blas_threads() == before
 
 
 def test_sensitivity_bytes_do_not_depend_on_blas_threads(asem_path, tmp_path):
@@ -51,3 +58,13 @@ def test_products_inside_are_those_of_one_thread():
     with threadpool_limits(limits=1, user_api="blas"):
         reference = a @ b
     assert np.array_equal(inside, reference)
+
+
+def test_numpy_blas_is_found_even_when_first_used_before_numpy_is_imported():
+    probe = ("from readiness.threads import one_blas_thread\n"
+             "with one_blas_thread():\n"
+             "    from threadpoolctl import threadpool_info\n"
+             "    print([lib['num_threads'] for lib in threadpool_info() if lib['user_api'] == 'blas'])")
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "2"}
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[1]"
