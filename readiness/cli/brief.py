@@ -1,6 +1,6 @@
 """``readiness brief``: a country's PDF (or HTML) brief, or every country's with ``--all``.
 
-WeasyPrint and matplotlib are imported by :mod:`readiness.briefs` only when the
+WeasyPrint is imported by :mod:`readiness.briefs` only when the
 command runs.
 """
 
