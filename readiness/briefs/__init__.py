@@ -61,7 +61,7 @@ def charts_for(ctx: dict) -> dict:
 
 
 def brief(result, country, *, fmt: str = "pdf", peers=None, ua=None, uncertainty: bool = True,
-          fetcher=None) -> bytes:
+          fetcher=None, render_pdf=None) -> bytes:
     """One country's brief as PDF or HTML bytes.
 
     Parameters
@@ -78,6 +78,9 @@ def brief(result, country, *, fmt: str = "pdf", peers=None, ua=None, uncertainty
         False: no rank interval (and no analysis run).
     fetcher : AssetFetcher, optional
         The WeasyPrint URL fetcher (tests pass one to count its calls).
+    render_pdf : callable, optional
+        Lays out the document instead of :func:`readiness.briefs.render.pdf` (same
+        signature; ``RenderAhead().pdf`` does it in a process that loaded WeasyPrint early).
 
     Returns
     -------
@@ -105,7 +108,8 @@ def brief(result, country, *, fmt: str = "pdf", peers=None, ua=None, uncertainty
         return render.html(ctx, charts_for(ctx)).encode("utf-8")
     images = {}
     document = render.html(ctx, charts_for(ctx), images=images)
-    return render.pdf(document, images=images, fetcher=fetcher, date=render.document_date(result.dataset.version))
+    return (render_pdf or render.pdf)(document, images=images, fetcher=fetcher,
+                                      date=render.document_date(result.dataset.version))
 
 
 def write_atomic(path, data: bytes, *, inputs=()) -> Path:

@@ -221,8 +221,12 @@ def _stylesheet():
     from weasyprint import CSS
     from weasyprint.text.fonts import FontConfiguration
 
+    import atexit
+
     root = assets()
     fonts = FontConfiguration()
+    # dropped while the interpreter still works (at shutdown, its __del__ would find its imports gone)
+    atexit.register(_stylesheet.cache_clear)
     text = (root / "fonts.css").read_text(encoding="utf-8") + (root / "brief.css").read_text(encoding="utf-8")
     sheet = CSS(string=text, base_url=root.resolve().as_uri() + "/", url_fetcher=AssetFetcher(root),
                 font_config=fonts)

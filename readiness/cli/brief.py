@@ -6,6 +6,8 @@ command runs.
 
 from __future__ import annotations
 
+import contextlib
+
 from pathlib import Path
 
 import click
@@ -45,9 +47,16 @@ def brief(country, all_countries, output, peers, fmt, workers, inputs):
     if all_countries == bool(country):
         raise click.UsageError("give either --country or --all")
     _not_an_input(output, inputs.files)
-    result = inputs.result()
     if all_countries:
-        return _all(result, output, fmt, _peers(peers), workers)
+        return _all(inputs.result(), output, fmt, _peers(peers), workers)
+    from ..briefs.ahead import RenderAhead
+
+    with RenderAhead() if fmt == "pdf" else contextlib.nullcontext() as ahead:
+        _one(country, output, peers, fmt, inputs, ahead)
+
+
+def _one(country, output, peers, fmt, inputs, ahead):
+    result = inputs.result()
     from ..api import resolve_country
     from ..briefs import brief_uncertainty, write_brief
 
@@ -59,7 +68,8 @@ def brief(country, all_countries, output, peers, fmt, workers, inputs):
     if iso3 in result.scores.index:
         with progress_bar("uncertainty replicates") as progress:
             ua = brief_uncertainty(result, progress=progress)
-    write_brief(result, iso3, path, fmt=fmt, peers=_peers(peers), ua=ua, inputs=inputs.files)
+    write_brief(result, iso3, path, fmt=fmt, peers=_peers(peers), ua=ua, inputs=inputs.files,
+                render_pdf=ahead.pdf if ahead is not None else None)
     click.echo(str(path))
 
 
