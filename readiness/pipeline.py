@@ -36,7 +36,7 @@ from .weight import effective_weights, node_weights
 from ._validation import did_you_mean
 from .threads import one_blas_thread
 
-__all__ = ["build", "Result", "STAGES", "FIRST_STEP"]
+__all__ = ["build", "treat_stage", "Result", "STAGES", "FIRST_STEP"]
 
 STAGES = ("raw", "denominated", "imputed", "screened", "treated", "normalised", "aggregated")
 _STEPS = ("denominate", "impute", "screen", "treat", "normalise", "aggregate")
@@ -400,10 +400,18 @@ def _step_screen(dataset, spec, den, imp, cov, plan, wvec):
     return kept, not_scored
 
 
+def treat_stage(x, spec: Spec):
+    """:func:`readiness.treat.treat` of ``x`` with ``spec``'s outlier settings: (values, details).
+
+    The one call ``build()`` makes, shared with the replicate engine's treatment variants.
+    """
+    return treat(x, method=spec.outliers, winsor_max=spec.winsor_max, skew_max=spec.skew_max,
+                 kurt_max=spec.kurt_max, fallback=spec.outlier_fallback)
+
+
 def _step_treat(screened, spec, cols, stages, memo):
     def run(x):
-        return treat(x, method=spec.outliers, winsor_max=spec.winsor_max, skew_max=spec.skew_max,
-                     kurt_max=spec.kurt_max, fallback=spec.outlier_fallback)
+        return treat_stage(x, spec)
 
     if cols is None:
         return run(screened)

@@ -109,18 +109,17 @@ def _auto_chunk(n_countries, n_nodes):
 def _treated(base, spec):
     """The treated stage (ndarray) under ``spec``'s treatment, from ``base``'s screened stage.
 
-    The call ``build()`` makes (``pipeline._step_treat``); ``base``'s own treated stage
-    when the treatment is its own.
+    The call ``build()`` makes (:func:`readiness.pipeline.treat_stage`); ``base``'s own
+    treated stage when the treatment is its own.
     """
-    from ..treat import treat
+    from ..pipeline import treat_stage
 
     same = spec.outliers == base.spec.outliers == "none" or (
         (spec.outliers, spec.winsor_max) == (base.spec.outliers, base.spec.winsor_max))
     if same:
         return base.stages["treated"].to_numpy(dtype=float)
     screened = np.ascontiguousarray(base.stages["screened"].to_numpy(dtype=float))
-    return treat(screened, method=spec.outliers, winsor_max=spec.winsor_max, skew_max=spec.skew_max,
-                 kurt_max=spec.kurt_max, fallback=spec.outlier_fallback)[0]
+    return treat_stage(screened, spec)[0]
 
 
 class _Engine:
