@@ -279,12 +279,10 @@ class TreePlan:
         self.nodes = list(dataset.indicators.index) + aggregates
         self.n_indicators = len(dataset.indicators)
         pos = {c: i for i, c in enumerate(self.nodes)}
-        parent = dict(zip(dataset.indicators.index, dataset.indicators["parent"]))
-        structure_parent = dict(zip(structure, dataset.structure["parent"]))
-        parent.update({c: p for c, p in structure_parent.items() if p})
+        parent = dataset.parents
         self.parent_pos = np.array([pos[parent[c]] if c in parent else -1 for c in self.nodes])
         self.levels = np.array([levels[c] for c in self.nodes])
-        tops = [c for c in structure if not structure_parent[c]]
+        tops = [c for c in structure if c not in parent]
         self.index_code = tops[0] if tops else None
         #: the index's direct children, indicators first, in table order (as ``Dataset.dimensions``)
         self.dimensions = [c for c in self.nodes[: self.n_indicators] if parent.get(c) == self.index_code] + \

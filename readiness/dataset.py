@@ -59,11 +59,17 @@ class Dataset:
         return top[0]
 
     @property
+    def parents(self) -> dict:
+        """{code: parent code} of every indicator and every aggregate but the index."""
+        parents = dict(zip(self.indicators.index, self.indicators["parent"]))
+        parents.update({c: p for c, p in zip(self.structure.index, self.structure["parent"]) if p})
+        return parents
+
+    @property
     def levels(self) -> dict:
         """{node code: level}: indicators are 1, a node is one above its highest child."""
         levels = {code: 1 for code in self.indicators.index}
-        parents = dict(zip(self.indicators.index, self.indicators["parent"]))
-        parents.update({c: p for c, p in zip(self.structure.index, self.structure["parent"]) if p})
+        parents = self.parents
         changed = True
         for code in self.structure.index:
             levels.setdefault(code, 2)
@@ -97,8 +103,7 @@ class Dataset:
         """The node at ``level`` above ``indicator``."""
         levels = self.levels
         node = indicator
-        parents = dict(self.indicators["parent"])
-        parents.update(dict(self.structure["parent"]))
+        parents = self.parents
         while levels[node] < level:
             node = parents[node]
         return node

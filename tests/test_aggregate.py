@@ -105,7 +105,8 @@ def _two_dimension_tree():
     ind = pd.DataFrame({"parent": ["A", "A", "B", "B"]}, index=["a1", "a2", "b1", "b2"])
     st = pd.DataFrame({"parent": ["I", "I", ""]}, index=["A", "B", "I"])
     ds = SimpleNamespace(indicators=ind, structure=st, levels={"a1": 1, "a2": 1, "b1": 1, "b2": 1, "A": 2, "B": 2,
-                                                               "I": 3})
+                                                               "I": 3},
+                         parents={"a1": "A", "a2": "A", "b1": "B", "b2": "B", "A": "I", "B": "I"})
     return TreePlan(ds)
 
 

@@ -90,12 +90,10 @@ class AuditResult:
             raise SpecError(f"unknown audit threshold {name!r}{did_you_mean(name, list(THRESHOLDS))}; "
                             f"thresholds are: {', '.join(THRESHOLDS)}")
         self.levels = result.levels or self.dataset.levels
-        parents = dict(self.dataset.indicators["parent"])
-        parents.update({c: p for c, p in self.dataset.structure["parent"].items() if p})
-        self.parents = parents
+        self.parents = self.dataset.parents
         self._order = list(self.dataset.indicators.index) + list(self.dataset.structure.index)
         top = self.dataset.index_code
-        self._dims = [c for c in self._order if parents.get(c) == top]  # Dataset.dimensions, without pandas
+        self._dims = [c for c in self._order if self.parents.get(c) == top]  # Dataset.dimensions, without pandas
         self._ancestors = {c: self._walk_up(c) for c in self._order}
         self._memo = {}
 

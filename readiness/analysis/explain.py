@@ -50,12 +50,6 @@ COLUMNS = ("indicator", "name", "dimension", "parent", "unit", "year", "source",
 
 
 # -- the tree, per country --------------------------------------------------------------
-def _parents(dataset) -> dict:
-    parents = dict(dataset.indicators["parent"])
-    parents.update({c: p for c, p in dataset.structure["parent"].items() if p})
-    return parents
-
-
 def _methods(result) -> dict:
     """{level: aggregation method} for every aggregated level."""
     spec = result.spec
@@ -69,7 +63,7 @@ def _shares(result, scores: pd.DataFrame, *, term: bool):
     Returns (node codes, ndarray of shape (n_countries, n_nodes)).
     """
     ds = result.dataset
-    parents = _parents(ds)
+    parents = ds.parents
     nodes = [c for c in scores.columns if c in parents]
     w = result.weights.reindex(nodes).to_numpy(dtype=float)
     x = scores[nodes].to_numpy(dtype=float)
@@ -97,7 +91,7 @@ def _shares(result, scores: pd.DataFrame, *, term: bool):
 def _down_the_tree(result, nodes, share) -> np.ndarray:
     """Product of the shares from each indicator up to the index, per country (country x indicator)."""
     ds = result.dataset
-    parents = _parents(ds)
+    parents = ds.parents
     pos = {c: i for i, c in enumerate(nodes)}
     paths = []
     for code in ds.indicators.index:
@@ -203,7 +197,7 @@ def _under(dataset, node) -> list:
         return list(dataset.indicators.index)
     if node in dataset.indicators.index:
         return [node]
-    parents = _parents(dataset)
+    parents = dataset.parents
     keep = []
     for code in dataset.indicators.index:
         n = code
@@ -286,7 +280,7 @@ def missing_for_scoring(result, country) -> dict:
     dims = {}
     if getattr(spec, "incomplete", "partial") == "not_scored":
         children = {}
-        for child, parent in _parents(ds).items():
+        for child, parent in ds.parents.items():
             children.setdefault(parent, []).append(child)
         have = {c: bool(pd.notna(v)) for c, v in filled.items()}
         weights = result.weights.to_dict()
@@ -346,7 +340,7 @@ def explain(result, country, *, level=None) -> pd.DataFrame:
         from ..lookup import resolve_node
 
         codes = _under(ds, resolve_node(result, level))
-    parents = _parents(ds)
+    parents = ds.parents
     dims = _dimension_of(ds, parents)
     years, sources = _provenance(ds, iso3)
     ind = ds.indicators

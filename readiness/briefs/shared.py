@@ -24,8 +24,7 @@ _CACHE: dict = {}       # id(result) -> (result, tables); the entry holds the re
 
 def dimension_of(dataset) -> dict:
     """{indicator: the dimension (child of the index) above it}."""
-    parents = dict(dataset.indicators["parent"])
-    parents.update({c: p for c, p in dataset.structure["parent"].items() if p})
+    parents = dataset.parents
     dims = set(dataset.dimensions)
     out = {}
     for code in dataset.indicators.index:
