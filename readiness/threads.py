@@ -14,20 +14,22 @@ and finds the BLAS libraries loaded then (numpy's own, which does these products
 
 from __future__ import annotations
 
+import functools
 from contextlib import contextmanager
 
 __all__ = ["one_blas_thread"]
 
-_controller = []
+
+@functools.lru_cache(maxsize=1)
+def _controller():
+    import numpy  # noqa: F401  (its BLAS must be loaded to be found)
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
 
 
 @contextmanager
 def one_blas_thread():
     """Run the block with every BLAS library limited to one thread, then restore it."""
-    if not _controller:
-        import numpy  # noqa: F401  (its BLAS must be loaded to be found)
-        from threadpoolctl import ThreadpoolController
-
-        _controller.append(ThreadpoolController())
-    with _controller[0].limit(limits=1, user_api="blas"):
+    with _controller().limit(limits=1, user_api="blas"):
         yield
