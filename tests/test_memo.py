@@ -185,3 +185,17 @@ def test_sensitivity_keeps_its_answer_but_not_with_out(asem_path, tmp_path, monk
     out = tmp_path / "s.xlsx"
     _run(args + ["--out", str(out)])
     assert out.exists() and len(_answers(tmp_path / "cache")) == 1
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid"), reason="POSIX permissions")
+def test_answers_are_kept_and_read_under_a_group_writable_umask(tmp_path, monkeypatch):
+    monkeypatch.setenv("READINESS_CACHE_DIR", str(tmp_path))
+    old = os.umask(0o002)
+    try:
+        first = _run(["rank", "--top", "2", "--format", "csv"])
+        (entry,) = _answers(tmp_path)
+        assert entry.stat().st_mode & 0o777 == 0o600
+        _fail_if_built(monkeypatch)
+        assert _run(["rank", "--top", "2", "--format", "csv"]) == first
+    finally:
+        os.umask(old)

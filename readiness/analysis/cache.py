@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..cachedir import cache_dir, caching
+from ..cachedir import cache_dir, caching, seal, unseal
 from ..errors import ReadinessWarning, SpecError
 from .results import UncertaintyResult
 from .space import Space
@@ -116,19 +116,16 @@ def _encode(ua: UncertaintyResult) -> bytes:
     meta["arrays"] = layout
     head = json.dumps(meta, allow_nan=True).encode()
     body = struct.pack("<Q", len(head)) + head + b"".join(blobs)
-    return _MAGIC + hashlib.sha256(body).hexdigest().encode() + b"\n" + body
+    return seal(_MAGIC, body)
 
 
 def _decode(blob: bytes) -> UncertaintyResult:
     """The result in ``blob``; ValueError for anything that is not a whole, intact entry of this format."""
     from ..spec import Spec
 
-    start = len(_MAGIC) + 65
-    if len(blob) < start + 8 or not blob.startswith(_MAGIC) or blob[start - 1:start] != b"\n":
-        raise ValueError("not a cache entry of this format")
-    body = blob[start:]
-    if hashlib.sha256(body).hexdigest().encode() != blob[len(_MAGIC):start - 1]:
-        raise ValueError("checksum mismatch")
+    body = unseal(_MAGIC, blob)
+    if body is None or len(body) < 8:
+        raise ValueError("not a whole, intact cache entry of this format")
     (size,) = struct.unpack("<Q", body[:8])
     meta = json.loads(body[8:8 + size])
     if meta.get("format") != FORMAT:

@@ -34,6 +34,8 @@ import os
 import sys
 from pathlib import Path
 
+from ..cachedir import cache_dir, caching, seal, unseal
+
 __all__ = ["memoised", "record", "MAX_BYTES", "MAX_ENTRIES"]
 
 FORMAT = 1
@@ -94,8 +96,6 @@ def memoised(func=None, *, unless: tuple = ()):
 
 
 def _entry(name: str, options: dict) -> Path | None:
-    from ..cachedir import cache_dir, caching
-
     if not caching():
         return None
     try:
@@ -183,8 +183,8 @@ def _read(path: Path) -> str | None:
         blob = path.read_bytes()
     except OSError:
         return None
-    head, sep, body = blob.partition(b"\n")
-    if sep and head == _MAGIC + hashlib.sha256(body).hexdigest().encode():
+    body = unseal(_MAGIC, blob)
+    if body is not None:
         try:
             return body.decode("utf-8")
         except UnicodeDecodeError:
@@ -197,11 +197,12 @@ def _write(path: Path, answer: str) -> None:
     body = answer.encode("utf-8")
     if len(body) > MAX_BYTES:
         return
-    blob = _MAGIC + hashlib.sha256(body).hexdigest().encode() + b"\n" + body
     tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        tmp.write_bytes(blob)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)   # private whatever the umask
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(seal(_MAGIC, body))
         os.replace(tmp, path)
         _prune(path.parent)
     except OSError:
