@@ -103,7 +103,7 @@ def profile(result, country, *, uncertainty: bool = False, detail: bool = False,
         "incomplete": getattr(result.spec, "incomplete", None),
         "uncertainty": rank_uncertainty(result, iso3, progress=progress) if uncertainty else None,
         "localisation_origins": origin_coverage(ds, iso3),
-        **common_keys(ds, result.spec),
+        **common_keys(ds, result.spec, result=result),
     }
     for code in ds.dimensions:
         out["dimensions"].append({
@@ -148,7 +148,7 @@ def profiles(result, countries, **options) -> dict:
     """
     codes = list(dict.fromkeys(resolve_country(result.dataset, c) for c in countries))
     return json_ready({"profiles": [profile(result, c, **options) for c in codes],
-                       **common_keys(result.dataset, result.spec)})
+                       **common_keys(result.dataset, result.spec, result=result)})
 
 
 def league_table(result, *, level=None, top=None) -> pd.DataFrame:
@@ -197,7 +197,7 @@ def league_payload(result, *, level=None, top=None) -> dict:
         r["imputed_dimensions"] = [c for c in r["imputed_dimensions"].split(";") if c]
     return json_ready({"level": node, "n": int(result.scores[node].notna().sum()), "countries": records,
                        "incomplete": getattr(result.spec, "incomplete", None),
-                       **common_keys(result.dataset, result.spec)})
+                       **common_keys(result.dataset, result.spec, result=result)})
 
 
 def indicator_table(result, country) -> pd.DataFrame:
@@ -362,7 +362,7 @@ def validation_report(result) -> dict:
         "countries": int(ds.values.shape[0]), "indicators": int(ds.values.shape[1]),
         "aggregates": int(len(ds.structure)), "missing_values": int(ds.values.isna().sum().sum()),
         "scored": int(result.scores[result.index_code].notna().sum()), "not_scored": rows,
-        **common_keys(ds, result.spec),
+        **common_keys(ds, result.spec, result=result),
     })
 
 

@@ -125,19 +125,33 @@ class Result:
         return [c for c in self.scores.columns if self.levels[c] == level]
 
     def fingerprint(self) -> str:
-        """Hash of the input data and every setting: equal fingerprints, equal numbers."""
-        return fingerprint(self.dataset, self.spec)
+        """Hash of the input data and every setting: equal fingerprints, equal numbers.
+
+        Computed once per result (a result is not changed after ``build()``).
+        """
+        if "fingerprint" not in self._memo:
+            self._memo["fingerprint"] = fingerprint(self.dataset, self.spec, data=self.dataset_fingerprint())
+        return self._memo["fingerprint"]
+
+    def dataset_fingerprint(self) -> str:
+        """``self.dataset.fingerprint()``, computed once per result."""
+        if "dataset_fingerprint" not in self._memo:
+            self._memo["dataset_fingerprint"] = self.dataset.fingerprint()
+        return self._memo["dataset_fingerprint"]
 
     def __repr__(self) -> str:
         return (f"Result({len(self.scores)} countries scored, {len(self.not_scored)} not scored, "
                 f"index {self.index_code!r}, fingerprint {self.fingerprint()})")
 
 
-def fingerprint(dataset, spec: Spec) -> str:
-    """SHA-256 (16 hex digits) of the dataset's values and framework and of every setting."""
+def fingerprint(dataset, spec: Spec, *, data: str | None = None) -> str:
+    """SHA-256 (16 hex digits) of the dataset's values and framework and of every setting.
+
+    ``data``: ``dataset.fingerprint()`` when the caller has it already.
+    """
     import hashlib
 
-    payload = dataset.fingerprint() + json.dumps(spec.to_dict(), sort_keys=True)
+    payload = (data or dataset.fingerprint()) + json.dumps(spec.to_dict(), sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 

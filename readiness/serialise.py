@@ -195,9 +195,13 @@ def display(value, kind: str = "score") -> str:
     return text
 
 
-def common_keys(dataset, spec) -> dict:
-    """The keys every JSON payload carries: ``settings``, ``data_fingerprint``, ``dataset``, ``version``."""
+def common_keys(dataset, spec, *, result=None) -> dict:
+    """The keys every JSON payload carries: ``settings``, ``data_fingerprint``, ``dataset``, ``version``.
+
+    With ``result`` (a build of ``dataset`` with ``spec``), its fingerprint, computed once per result.
+    """
     from .pipeline import fingerprint
 
-    return {"settings": spec.to_dict(), "data_fingerprint": fingerprint(dataset, spec),
+    data_fingerprint = result.fingerprint() if result is not None else fingerprint(dataset, spec)
+    return {"settings": spec.to_dict(), "data_fingerprint": data_fingerprint,
             "dataset": dataset.label, "version": dataset.version or None}

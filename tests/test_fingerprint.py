@@ -48,3 +48,25 @@ def test_values_moved_between_cells_change_it():
     swapped = tiny_tables()
     swapped["Data"][["a1", "a2"]] = swapped["Data"][["a2", "a1"]].to_numpy()
     assert _fp(swapped) != _fp(tiny_tables())
+
+
+def test_a_result_computes_its_fingerprints_once_and_a_rebuild_has_its_own(tiny, monkeypatch):
+    import readiness
+    from readiness.pipeline import fingerprint
+
+    result = readiness.build(tiny)
+    first = result.fingerprint()
+    assert first == fingerprint(tiny, result.spec)
+    assert result.dataset_fingerprint() == tiny.fingerprint()
+    values = tiny.values.copy()
+    values.iloc[0, 0] = 7.0
+    rebuilt = readiness.build(tiny.with_values(values), result.spec, reuse=result)
+
+    def refuse(self):
+        raise AssertionError("hashed the data again")
+
+    expected_rebuilt = fingerprint(rebuilt.dataset, rebuilt.spec)
+    monkeypatch.setattr(type(tiny), "fingerprint", refuse)
+    assert result.fingerprint() == first                 # kept, not recomputed
+    monkeypatch.undo()
+    assert rebuilt.fingerprint() == expected_rebuilt != first

@@ -414,4 +414,4 @@ def levers_payload(result, country, target="region_top_quartile", top: int | Non
             "levers": frame[frame["kind"] == "lever"], "data_gaps": frame[frame["kind"] == "data_gap"],
             "exposures": frame[frame["kind"] == "exposure"],
             "not_levers": a["not_levers"],
-            **common_keys(result.dataset, result.spec)}
+            **common_keys(result.dataset, result.spec, result=result)}

@@ -6,9 +6,6 @@ import math
 
 __all__ = ["clip", "value_text", "fingerprints"]
 
-_FINGERPRINTS: dict = {}     # id(result) -> (result, its fingerprint, its dataset's): see fingerprints()
-
-
 def clip(text, limit: int = 120) -> str:
     """Workbook text for display: whitespace collapsed, at most ``limit`` characters."""
     if text is None or (isinstance(text, float) and math.isnan(text)):
@@ -34,16 +31,5 @@ def value_text(value) -> str:
 
 
 def fingerprints(result) -> tuple[str, str]:
-    """``(result.fingerprint(), result.dataset.fingerprint())``, computed once per result object.
-
-    Each hashes the whole dataset as CSV (tens of milliseconds); a brief needs them several
-    times and ``brief --all`` once per country, so they are kept while the result lives (the
-    entry holds the result, so its id cannot be reused).
-    """
-    hit = _FINGERPRINTS.get(id(result))
-    if hit is None or hit[0] is not result:
-        if len(_FINGERPRINTS) >= 8:
-            _FINGERPRINTS.clear()
-        hit = (result, result.fingerprint(), result.dataset.fingerprint())
-        _FINGERPRINTS[id(result)] = hit
-    return hit[1], hit[2]
+    """``(result.fingerprint(), result.dataset_fingerprint())`` (each computed once per result)."""
+    return result.fingerprint(), result.dataset_fingerprint()

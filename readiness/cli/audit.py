@@ -184,7 +184,7 @@ def audit(inputs, method, fmt, out):
     if full:
         from ..serialise import common_keys
 
-        keys = common_keys(result.dataset, result.spec)
+        keys = common_keys(result.dataset, result.spec, result=result)
     if out is not None:
         from ..io.writer import write_workbook
 
