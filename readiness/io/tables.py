@@ -315,6 +315,7 @@ def _control_characters(t, problems):
         if df is None or sheet == "Trade":
             continue
         texts = [j for j, d in enumerate(df.dtypes) if d.kind not in "biufcmM"]  # numbers and dates hold no text
+        text_set = set(texts)
         cells = df.iloc[:, texts].to_numpy(dtype=object).ravel().tolist()
         # one search over the sheet's text ("\n" is allowed) before column by column
         if not re.search(_CONTROL, "\n".join(map(str, list(df.columns) + cells))):
@@ -323,7 +324,7 @@ def _control_characters(t, problems):
             if re.search(_CONTROL, c):
                 problems.append(Problem(sheet, f"{_col_letter(j)}1", _control_found(c),
                                         "text without control characters"))
-            if j not in texts:
+            if j not in text_set:
                 continue
             col = df.iloc[:, j]
             bad = col.astype(object).str.contains(_CONTROL, regex=True, na=False).to_numpy(dtype=bool)
